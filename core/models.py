@@ -1,0 +1,207 @@
+"""The records WorkLead passes around: leads, cards, links, the status map, results.
+
+Everything here is plain data with no I/O, shared by the clients, the planner
+and the engine.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+STATUSES: tuple[str, ...] = ("NEW", "CONTACTED", "QUALIFIED", "LOST")
+DEFAULT_STATUS_MAP: dict[str, str] = {
+    "NEW": "TODO",
+    "CONTACTED": "IN_PROGRESS",
+    "QUALIFIED": "DONE",
+    "LOST": "LOST",
+}
+# The columns the lead sheet must have (any order, case and spaces ignored).
+REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "email", "status", "source", "trello_card_id")
+
+TITLE_PREFIX = "Follow-up: "
+_MARKER_RE = re.compile(r"^Lead ID:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
+_CARD_ID_RE = re.compile(r"^[0-9a-fA-F]{24}$")
+
+
+class StatusMapError(ValueError):
+    """STATUS_MAP is not a one-to-one map of the four statuses to list names."""
+
+
+@dataclass(frozen=True)
+class StatusMap:
+    """One place that maps lead statuses to Trello list names and back."""
+
+    to_list: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
+
+    @classmethod
+    def parse(cls, text: Optional[str]) -> "StatusMap":
+        """Read `NEW=To Do,CONTACTED=Doing,...`; blank means the default table."""
+        if not text or not text.strip():
+            return cls()
+        mapping = dict(DEFAULT_STATUS_MAP)
+        for part in text.split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise StatusMapError(f"'{part.strip()}' is not STATUS=List name")
+            status, list_name = (p.strip() for p in part.split("=", 1))
+            status = status.upper()
+            if status not in STATUSES:
+                raise StatusMapError(f"'{status}' is not one of {', '.join(STATUSES)}")
+            if not list_name:
+                raise StatusMapError(f"{status} has no list name")
+            mapping[status] = list_name
+        names = [n.casefold() for n in mapping.values()]
+        if len(set(names)) != len(names):
+            raise StatusMapError("two statuses map to the same list")
+        return cls(mapping)
+
+    def list_for(self, status: str) -> str:
+        return self.to_list[status]
+
+    def status_for(self, list_name: str) -> Optional[str]:
+        """The status a list stands for, or None for a list outside the map."""
+        wanted = list_name.strip().casefold()
+        for status, name in self.to_list.items():
+            if name.casefold() == wanted:
+                return status
+        return None
+
+    @staticmethod
+    def canonical(raw: str) -> Optional[str]:
+        """A sheet status trimmed and upper-cased, or None if it is not one of ours.
+
+        A blank status is not decided here: the planner treats it as NEW.
+        """
+        value = raw.strip().upper()
+        return value if value in STATUSES else None
+
+    @property
+    def list_names(self) -> list[str]:
+        return [self.to_list[s] for s in STATUSES]
+
+
+@dataclass(frozen=True)
+class Lead:
+    """One row of the lead sheet, as read. `row` is the 1-based sheet row."""
+
+    row: int
+    id: str
+    name: str
+    email: str
+    status: str
+    source: str
+    card_id: str = ""
+
+    @property
+    def fields_hash(self) -> str:
+        return fields_hash(self.name, self.email, self.source)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One Trello card, open or archived, with the name of its list."""
+
+    id: str
+    name: str
+    desc: str
+    list_id: str
+    list_name: str
+    closed: bool = False
+    date_last_activity: str = ""
+
+    @property
+    def lead_id(self) -> Optional[str]:
+        """The lead id from the `Lead ID:` marker in the description, if any."""
+        return marker_lead_id(self.desc)
+
+
+@dataclass
+class SheetSnapshot:
+    """The whole worksheet, read in one request."""
+
+    title: str
+    header: list[str]
+    leads: list[Lead]
+    # Column letter (A, B, ...) of each required column, by lowercase name.
+    columns: dict[str, str]
+
+
+@dataclass
+class BoardSnapshot:
+    """The board's lists and all its cards, open and archived."""
+
+    board_id: str
+    lists: dict[str, str]  # list name -> list id (open lists)
+    cards: list[Card]
+
+    def card(self, card_id: str) -> Optional[Card]:
+        for c in self.cards:
+            if c.id == card_id:
+                return c
+        return None
+
+
+@dataclass
+class Link:
+    """A lead <-> card link and the baseline both sides agreed on."""
+
+    card_id: str
+    status: Optional[str] = None  # None: no baseline yet (original-format file)
+    fields: Optional[str] = None
+    synced_at: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class CellUpdate:
+    """One cell to write: a sheet row and a required column name."""
+
+    row: int
+    column: str
+    value: str
+
+
+def fields_hash(name: str, email: str, source: str) -> str:
+    """A short, stable fingerprint of the fields the card's managed block shows."""
+    text = "\x1f".join((name.strip(), email.strip(), source.strip()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def card_title(name: str) -> str:
+    return f"{TITLE_PREFIX}{name.strip()}"
+
+
+def managed_block(lead_id: str, email: str, source: str) -> str:
+    return f"Lead ID: {lead_id}\nEmail: {email.strip()}\nSource: {source.strip()}"
+
+
+def refresh_description(old_desc: str, lead_id: str, email: str, source: str) -> str:
+    """The managed block rewritten, keeping whatever the user wrote below it."""
+    block = managed_block(lead_id, email, source)
+    lines = (old_desc or "").split("\n")
+    keys = ("Lead ID:", "Email:", "Source:")
+    i = 0
+    while i < len(lines) and i < len(keys) and lines[i].startswith(keys[i]):
+        i += 1
+    rest = "\n".join(lines[i:]) if i else (old_desc or "")
+    rest = rest.lstrip("\n")
+    return f"{block}\n\n{rest}" if rest.strip() else block
+
+
+def marker_lead_id(desc: str) -> Optional[str]:
+    m = _MARKER_RE.search(desc or "")
+    return m.group(1) if m else None
+
+
+def is_card_id(value: str) -> bool:
+    """A 24-hex-digit value is a Trello card id; anything else is a lead id."""
+    return bool(_CARD_ID_RE.match(value.strip()))
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)

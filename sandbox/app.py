@@ -1,0 +1,389 @@
+"""The sandbox server: one loopback port serving Google's and Trello's paths.
+
+It owns what the two services share: the generated credentials, persistence
+of their models under `data/sandbox/`, the control endpoints under
+`/_sandbox/`, faults, limits and the request log.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets as pysecrets
+import threading
+import time
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Optional, Protocol
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from sandbox.web import Faults, Limits, Request, RequestLog, Response, Router, json_response, text_response
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SERVICE_ACCOUNT_EMAIL = "worklead-demo@worklead-sandbox.iam.gserviceaccount.com"
+
+
+@dataclass
+class Credentials:
+    """What the sandbox generated on first start and recognises from then on."""
+
+    service_account_email: str
+    private_key_id: str
+    public_key_pem: str
+    trello_key: str
+    trello_token: str
+    spreadsheet_id: str
+    board_id: str
+
+    @classmethod
+    def generate(cls, key_path: Path, token_uri: str) -> "Credentials":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private_pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        public_pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+        creds = cls(
+            service_account_email=SERVICE_ACCOUNT_EMAIL,
+            private_key_id=pysecrets.token_hex(20),
+            public_key_pem=public_pem,
+            trello_key=pysecrets.token_hex(16),
+            trello_token="ATTA" + pysecrets.token_hex(32),
+            spreadsheet_id="1" + pysecrets.token_urlsafe(32)[:43],
+            board_id=_hex_id(),
+        )
+        creds.write_key_file(key_path, private_pem, token_uri)
+        return creds
+
+    def write_key_file(self, key_path: Path, private_pem: str, token_uri: str) -> None:
+        info = {
+            "type": "service_account",
+            "project_id": "worklead-sandbox",
+            "private_key_id": self.private_key_id,
+            "private_key": private_pem,
+            "client_email": self.service_account_email,
+            "client_id": "100000000000000000001",
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": token_uri,
+        }
+        atomic_write(key_path, json.dumps(info, indent=2), mode=0o600)
+
+
+def _hex_id() -> str:
+    return f"{int(time.time()):08x}" + pysecrets.token_hex(8)
+
+
+class Context:
+    """What a service model may use from the server: clock, limits, credentials."""
+
+    def __init__(self, creds: Credentials, limits: Limits, on_change: Any) -> None:
+        self.creds = creds
+        self.limits = limits
+        self._on_change = on_change
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
+
+    def mark_dirty(self) -> None:
+        self._on_change()
+
+
+class Service(Protocol):
+    name: str
+
+    def register(self, router: Router) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def load(self, data: dict[str, Any]) -> None: ...
+    def seed_demo(self) -> None: ...
+    def clear(self) -> None: ...
+
+
+def atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class Sandbox:
+    """Both services behind one loopback HTTP server, with state on disk."""
+
+    STATE_FILE = "state.json"
+    KEY_FILE = "service_account.json"
+    ENV_FILE = "sandbox.env"
+
+    def __init__(self, data_dir: Path | str = "data/sandbox", host: str = "127.0.0.1", port: int = 0,
+                 allow_non_loopback: bool = False, seed: bool = True) -> None:
+        if host not in LOOPBACK and not allow_non_loopback:
+            raise ValueError(f"the sandbox binds to loopback only; refusing {host!r}")
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.faults = Faults()
+        self.limits = Limits()
+        self.log = RequestLog()
+        self._dirty = threading.Event()
+        self._stopping = threading.Event()
+        self._httpd = _Server((host, port), _Handler)
+        self._httpd.sandbox = self
+        self.host, self.port = self._httpd.server_address[:2]
+        self.creds = self._load_or_create_credentials()
+        self.context = Context(self.creds, self.limits, self._dirty.set)
+        self.services: list[Service] = _make_services(self.context)
+        self.router = Router()
+        for service in self.services:
+            service.register(self.router)
+        self._load_state(seed)
+        self._threads: list[threading.Thread] = []
+
+    # -- addresses and settings -------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / self.KEY_FILE
+
+    def settings(self) -> dict[str, str]:
+        """The settings that point WorkLead, gspread or py-trello at this sandbox."""
+        return {
+            "GOOGLE_API_URL": self.url,
+            "TRELLO_API_URL": self.url,
+            "GOOGLE_CREDENTIALS_PATH": str(self.key_path.resolve()),
+            "SPREADSHEET_ID": self.creds.spreadsheet_id,
+            "TRELLO_API_KEY": self.creds.trello_key,
+            "TRELLO_TOKEN": self.creds.trello_token,
+            "TRELLO_BOARD_ID": self.creds.board_id,
+        }
+
+    def write_env_file(self) -> Path:
+        path = self.data_dir / self.ENV_FILE
+        lines = ["# Written by the WorkLead sandbox: settings that point the tool at it."]
+        lines += [f"{k}={v}" for k, v in self.settings().items()]
+        atomic_write(path, "\n".join(lines) + "\n", mode=0o600)
+        return path
+
+    # -- life cycle ---------------------------------------------------------------
+    def start(self) -> "Sandbox":
+        for target in (self._httpd.serve_forever, self._flush_loop):
+            t = threading.Thread(target=target, daemon=True, name=f"sandbox-{target.__name__}")
+            t.start()
+            self._threads.append(t)
+        self._refresh_token_uri()
+        self.write_env_file()
+        return self
+
+    def serve_forever(self) -> None:
+        self.start()
+        try:
+            while not self._stopping.wait(0.5):
+                pass
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self._stopping.is_set() and not self._threads:
+            return
+        self._stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self.flush()
+        self._threads.clear()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- state ----------------------------------------------------------------------
+    def reset(self, seed: bool = True) -> None:
+        with self.lock:
+            for service in self.services:
+                service.clear()
+                if seed:
+                    service.seed_demo()
+            self.faults.clear()
+            self.limits.configure({"enabled": False})
+            self.log.clear()
+        self._dirty.set()
+
+    def flush(self) -> None:
+        with self.lock:
+            self._dirty.clear()
+            data = {"services": {s.name: s.to_dict() for s in self.services}}
+            text = json.dumps(data, separators=(",", ":"))
+        atomic_write(self.data_dir / self.STATE_FILE, text)
+
+    def _flush_loop(self) -> None:
+        # Writes are coalesced: a burst of requests costs one write of the state.
+        while not self._stopping.is_set():
+            if self._dirty.wait(0.2) and not self._stopping.is_set():
+                time.sleep(0.2)
+                self.flush()
+
+    def _load_state(self, seed: bool) -> None:
+        path = self.data_dir / self.STATE_FILE
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            saved = data.get("services", {})
+            for service in self.services:
+                service.clear()
+                if service.name in saved:
+                    service.load(saved[service.name])
+            return
+        for service in self.services:
+            service.clear()
+            if seed:
+                service.seed_demo()
+        self.flush()
+
+    def _load_or_create_credentials(self) -> Credentials:
+        path = self.data_dir / "credentials.json"
+        if path.exists() and self.key_path.exists():
+            return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+        creds = Credentials.generate(self.key_path, f"{self.url}/token")
+        atomic_write(path, json.dumps(asdict(creds), indent=2), mode=0o600)
+        return creds
+
+    def _refresh_token_uri(self) -> None:
+        # The port may change between runs; the key file must name this one.
+        info = json.loads(self.key_path.read_text(encoding="utf-8"))
+        token_uri = f"{self.url}/token"
+        if info.get("token_uri") != token_uri:
+            info["token_uri"] = token_uri
+            atomic_write(self.key_path, json.dumps(info, indent=2), mode=0o600)
+
+    # -- dispatch -------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        if request.path.startswith("/_sandbox/"):
+            return self._control(request)
+        handler, groups, service, path_known = self.router.match(request)
+        rule = self.faults.pick(request)
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000.0)
+        if rule is not None and not rule.after:
+            response = self._fault_response(rule)
+            self.log.add(request, None if response.drop else response.status, service, "fault")
+            return response
+        if handler is None:
+            response = _not_found(service, path_known)
+        else:
+            with self.lock:
+                try:
+                    response = handler(request, **groups)
+                except Exception as exc:  # a sandbox bug must answer, not hang the client
+                    response = json_response({"error": {"code": 500, "message": f"sandbox error: {exc!r}",
+                                                        "status": "INTERNAL"}}, 500)
+        if rule is not None:
+            response = self._fault_response(rule)
+            self.log.add(request, None if response.drop else response.status, service, "fault after")
+            return response
+        self.log.add(request, response.status, service)
+        return response
+
+    @staticmethod
+    def _fault_response(rule: Any) -> Response:
+        if rule.drop:
+            return Response(drop=True)
+        headers = {}
+        if rule.retry_after is not None:
+            headers["Retry-After"] = f"{rule.retry_after:g}"
+        body = rule.body if rule.body is not None else {
+            "error": {"code": rule.status, "message": "Injected fault", "status": "UNAVAILABLE"}}
+        if isinstance(body, str):
+            return text_response(body, rule.status, headers)
+        return json_response(body, rule.status, headers)
+
+    def _control(self, request: Request) -> Response:
+        name = request.path[len("/_sandbox/"):].strip("/")
+        method = request.method
+        if name == "requests":
+            if method == "DELETE":
+                self.log.clear()
+                return json_response({"cleared": True})
+            return json_response({"requests": self.log.entries()})
+        if name == "faults":
+            if method == "DELETE":
+                self.faults.clear()
+            elif method == "POST":
+                self.faults.configure(request.json())
+            return json_response(self.faults.as_dict())
+        if name == "limits":
+            if method == "DELETE":
+                self.limits.configure({"enabled": False})
+            elif method == "POST":
+                self.limits.configure(request.json())
+            return json_response(self.limits.as_dict())
+        if name == "reset" and method == "POST":
+            body = request.json() if request.body else {}
+            self.reset(seed=bool(body.get("seed", True)) if isinstance(body, dict) else True)
+            return json_response({"reset": True})
+        if name == "settings":
+            # Public values only would be safer, but this is a local demo server on
+            # loopback and these are generated, throw-away credentials.
+            return json_response(self.settings())
+        return json_response({"error": f"unknown control endpoint {request.path}"}, 404)
+
+
+def _not_found(service: Optional[str], path_known: bool) -> Response:
+    if service == "trello" or service is None:
+        return text_response("Cannot " + ("use this method here" if path_known else "find that resource"), 404)
+    return json_response({"error": {"code": 404, "message": "Requested entity was not found.",
+                                     "status": "NOT_FOUND"}}, 404)
+
+
+def _make_services(context: Context) -> list[Service]:
+    from sandbox.google.service import GoogleService
+    from sandbox.trello.service import TrelloService
+
+    return [GoogleService(context), TrelloService(context)]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+    sandbox: Sandbox
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # the request log is the record; stderr chatter would leak query strings
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request.build(self.command, self.path, dict(self.headers.items()), body)
+        response = self.server.sandbox.handle(request)
+        if response.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+            return
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for k, v in response.headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve

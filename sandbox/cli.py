@@ -1,0 +1,45 @@
+"""Serve the sandbox alone and print the settings that point clients at it."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Optional, Sequence
+
+from sandbox.app import Sandbox
+
+
+def serve(port: int = 8765, data_dir: str = "data/sandbox", host: str = "127.0.0.1",
+          allow_non_loopback: bool = False) -> int:
+    sandbox = Sandbox(Path(data_dir), host=host, port=port, allow_non_loopback=allow_non_loopback)
+    sandbox.start()
+    print(f"WorkLead sandbox serving Google Sheets and Trello at {sandbox.url}")
+    print("Point WorkLead (or any gspread / py-trello script) at it with:\n")
+    for key, value in sandbox.settings().items():
+        print(f"{key}={value}")
+    print(f"\n(also written to {sandbox.data_dir / Sandbox.ENV_FILE})")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        print("\nSandbox stopped; its state is saved.")
+    finally:
+        sandbox.stop()
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--data-dir", default="data/sandbox")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind; anything but loopback needs --allow-non-loopback")
+    parser.add_argument("--allow-non-loopback", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        return serve(args.port, args.data_dir, args.host, args.allow_non_loopback)
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
+    except OSError as exc:
+        print(f"error: cannot serve on port {args.port}: {exc.strerror}")
+        return 2
