@@ -270,11 +270,12 @@ class Sandbox:
         if request.path.startswith("/_sandbox/"):
             return self._control(request)
         handler, groups, service, path_known = self.router.match(request)
+        service = service or ("trello" if request.path.startswith("/1/") else None)
         rule = self.faults.pick(request)
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000.0)
         if rule is not None and not rule.after:
-            response = self._fault_response(rule)
+            response = self._fault_response(rule, service)
             self.log.add(request, None if response.drop else response.status, service, "fault")
             return response
         if handler is None:
@@ -287,21 +288,20 @@ class Sandbox:
                     response = json_response({"error": {"code": 500, "message": f"sandbox error: {exc!r}",
                                                         "status": "INTERNAL"}}, 500)
         if rule is not None:
-            response = self._fault_response(rule)
+            response = self._fault_response(rule, service)
             self.log.add(request, None if response.drop else response.status, service, "fault after")
             return response
         self.log.add(request, response.status, service)
         return response
 
     @staticmethod
-    def _fault_response(rule: Any) -> Response:
+    def _fault_response(rule: Any, service: Optional[str]) -> Response:
         if rule.drop:
             return Response(drop=True)
         headers = {}
         if rule.retry_after is not None:
             headers["Retry-After"] = f"{rule.retry_after:g}"
-        body = rule.body if rule.body is not None else {
-            "error": {"code": rule.status, "message": "Injected fault", "status": "UNAVAILABLE"}}
+        body = rule.body if rule.body is not None else _fault_body(rule.status, service)
         if isinstance(body, str):
             return text_response(body, rule.status, headers)
         return json_response(body, rule.status, headers)
@@ -337,8 +337,26 @@ class Sandbox:
         return json_response({"error": f"unknown control endpoint {request.path}"}, 404)
 
 
+_GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
+                  503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+
+
+def _fault_body(status: int, service: Optional[str]) -> Any:
+    """An injected failure looks like the service's own answer for that status."""
+    if service == "trello":
+        if status == 429:
+            return {"error": "API_TOKEN_LIMIT_EXCEEDED", "message": "Rate limit exceeded"}
+        return "An unexpected error occurred." if status >= 500 else "invalid request"
+    if status == 429:
+        return {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                          "message": "Quota exceeded for quota metric 'Read requests' and limit "
+                                     "'Read requests per minute per user' of service 'sheets.googleapis.com'."}}
+    return {"error": {"code": status, "message": "The service is currently unavailable.",
+                      "status": _GOOGLE_STATUS.get(status, "UNKNOWN")}}
+
+
 def _not_found(service: Optional[str], path_known: bool) -> Response:
-    if service == "trello" or service is None:
+    if service == "trello":
         return text_response("Cannot " + ("use this method here" if path_known else "find that resource"), 404)
     return json_response({"error": {"code": 404, "message": "Requested entity was not found.",
                                      "status": "NOT_FOUND"}}, 404)
