@@ -1,0 +1,348 @@
+"""Trello v1 over HTTP: parse each request into model calls and answer in Trello's wire format."""
+from __future__ import annotations
+
+import functools
+import re
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+from urllib.parse import unquote
+
+from sandbox.trello import serializers as ser
+from sandbox.trello.exceptions import InvalidValue, NotFound, TrelloError
+from sandbox.trello.models import Pos, TrelloModel, iso_millis
+from sandbox.web import Request, Response, Router, json_response, text_response
+
+SERVICE = "trello"
+ID = r"(?P<{}>[^/]+)"
+OAUTH_PARAM = re.compile(r'(\w+)="([^"]*)"')
+CARD_FILTERS = ("open", "closed", "all", "visible", "none")
+LIST_FILTERS = ("open", "closed", "all", "none")
+RATE_ERRORS = {"trello_token": "API_TOKEN_LIMIT_EXCEEDED", "trello_key": "API_KEY_LIMIT_EXCEEDED"}
+
+Handler = Callable[..., Any]
+
+
+def credentials(request: Request) -> tuple[str, str]:
+    """(key, token) from the query string, else from an `Authorization: OAuth ...` header."""
+    key, token = request.query.get("key", [""])[0], request.query.get("token", [""])[0]
+    header = request.header("authorization")
+    if header.lower().startswith("oauth "):
+        params = {name: unquote(value) for name, value in OAUTH_PARAM.findall(header)}
+        key = key or params.get("oauth_consumer_key", "")
+        token = token or params.get("oauth_token", "")
+    return key, token
+
+
+def parse_bool(value: Optional[str], field: str) -> bool:
+    text = (value or "").strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    raise InvalidValue(field)
+
+
+def parse_due(value: Optional[str]) -> Optional[str]:
+    """A due date in any ISO-like form -> Trello's `2020-12-22T01:59:00.000Z`; None clears it."""
+    text = (value or "").strip()
+    if text in ("", "null"):
+        return None
+    cleaned = text.replace(" UTC", "+00:00").replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidValue("due") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return iso_millis(moment.timestamp())
+
+
+def pos_arg(request: Request, name: str = "pos") -> Pos:
+    value = request.arg(name)
+    # Ruby's client sends `pos=` empty; Trello then puts the card on top (see the recordings).
+    return "top" if value == "" else value
+
+
+def flag(request: Request, name: str) -> bool:
+    return (request.arg(name) or "").lower() == "true"
+
+
+class TrelloResponses:
+    """The routes of Trello v1 that WorkLead (through py-trello) uses, over one TrelloModel."""
+
+    def __init__(self, model: TrelloModel, context: Any) -> None:
+        self.model = model
+        self.context = context
+
+    # -- plumbing -----------------------------------------------------------------
+    def register(self, router: Router) -> None:
+        routes: list[tuple[str, str, Handler]] = [
+            ("GET", "/1/boards/{board}", self.get_board),
+            ("GET", "/1/boards/{board}/lists", self.get_board_lists),
+            ("GET", "/1/boards/{board}/lists/{filter}", self.get_board_lists),
+            ("POST", "/1/boards/{board}/lists", self.post_board_list),
+            ("GET", "/1/boards/{board}/cards", self.get_board_cards),
+            ("GET", "/1/boards/{board}/cards/{filter}", self.get_board_cards),
+            ("GET", "/1/boards/{board}/customFields", self.empty_list),
+            ("GET", "/1/boards/{board}/{field}", self.get_board_field),
+            ("POST", "/1/lists", self.post_list),
+            ("GET", "/1/lists/{list}", self.get_list),
+            ("PUT", "/1/lists/{list}", self.put_list),
+            ("GET", "/1/lists/{list}/cards", self.get_list_cards),
+            ("GET", "/1/lists/{list}/board", self.get_list_board),
+            ("POST", "/1/lists/{list}/archiveAllCards", self.archive_all_cards),
+            ("PUT", "/1/lists/{list}/{field}", self.put_list_field),
+            ("POST", "/1/cards", self.post_card),
+            ("GET", "/1/cards/{card}", self.get_card),
+            ("PUT", "/1/cards/{card}", self.put_card),
+            ("DELETE", "/1/cards/{card}", self.delete_card),
+            ("GET", "/1/cards/{card}/board", self.get_card_board),
+            ("GET", "/1/cards/{card}/list", self.get_card_list),
+            ("GET", "/1/cards/{card}/pluginData", self.get_card_plugin_data),
+            ("GET", "/1/cards/{card}/customFieldItems", self.get_card_custom_field_items),
+            ("GET", "/1/cards/{card}/actions", self.card_empty_list),
+            ("GET", "/1/cards/{card}/checklists", self.card_empty_list),
+            ("GET", "/1/cards/{card}/attachments", self.card_empty_list),
+            ("PUT", "/1/cards/{card}/{field}", self.put_card_field),
+        ]
+        for method, template, handler in routes:
+            pattern = re.sub(r"\{(\w+)\}", lambda m: ID.format(m.group(1)), template)
+            # Trello (Express, non-strict routing) accepts a trailing slash; py-trello's
+            # board.get_cards() sends one.
+            router.add(method, pattern + "/?", self._api(handler), SERVICE)
+        # Last, so that it only catches what no route above knows: Trello's own 404 text.
+        for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"):
+            router.add(method, r"/1/.*", self.unknown_path, SERVICE)
+
+    def _api(self, handler: Handler) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def serve(request: Request, **groups: str) -> Response:
+            refusal = self._refuse(request)
+            if refusal is not None:
+                return refusal
+            try:
+                body = handler(request, **groups)
+            except TrelloError as err:
+                return text_response(err.text, err.status)
+            if request.method != "GET":
+                self.context.mark_dirty()
+            return json_response(body)
+
+        return serve
+
+    def _refuse(self, request: Request) -> Optional[Response]:
+        key, token = credentials(request)
+        creds = self.context.creds
+        if key != creds.trello_key:
+            return text_response("invalid key", 401)
+        if not token:
+            return text_response("unauthorized permission requested", 401)
+        if token != creds.trello_token:
+            return text_response("invalid token", 401)
+        refused = self.context.limits.hit(("trello_token", token), ("trello_key", key))
+        if refused is not None:
+            kind, _wait = refused
+            return json_response({"error": RATE_ERRORS[kind], "message": "Rate limit exceeded"}, 429)
+        return None
+
+    @staticmethod
+    def unknown_path(request: Request) -> Response:
+        return text_response(f"Cannot {request.method} {request.raw_path}", 404)
+
+    # -- boards -------------------------------------------------------------------
+    def get_board(self, request: Request, board: str) -> dict[str, Any]:
+        found = self.model.board(board)
+        body = ser.board_json(found, request.arg("fields"))
+        list_filter = request.arg("lists", "none") or "none"
+        if list_filter not in LIST_FILTERS:
+            raise InvalidValue("lists")
+        if list_filter != "none":
+            body["lists"] = [ser.list_json(lst, request.arg("list_fields"))
+                             for lst in self.model.lists_of(found.id, list_filter)]
+        card_filter = request.arg("cards", "none") or "none"
+        if card_filter not in CARD_FILTERS:
+            raise InvalidValue("cards")
+        if card_filter != "none":
+            body["cards"] = [ser.card_json(c, request.arg("card_fields"), flag(request, "card_customFieldItems"))
+                             for c in self.model.cards_of_board(found.id, card_filter)]
+        if flag(request, "customFields"):
+            body["customFields"] = []
+        return body
+
+    def get_board_lists(self, request: Request, board: str, filter: Optional[str] = None) -> list[dict[str, Any]]:
+        found = self.model.board(board)
+        list_filter = filter or request.arg("filter", "open") or "open"
+        if list_filter not in LIST_FILTERS:
+            raise InvalidValue("filter")
+        lists = [] if list_filter == "none" else self.model.lists_of(found.id, list_filter)
+        card_filter = request.arg("cards", "none") or "none"
+        answer = []
+        for lst in lists:
+            item = ser.list_json(lst, request.arg("fields"))
+            if card_filter != "none":
+                item["cards"] = [ser.card_json(c, request.arg("card_fields"))
+                                 for c in self.model.cards_of_list(lst.id, card_filter)]
+            answer.append(item)
+        return answer
+
+    def post_board_list(self, request: Request, board: str) -> dict[str, Any]:
+        lst = self.model.add_list(board, request.arg("name") or "", pos_arg(request))
+        return {**ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS), "limits": {}}
+
+    def get_board_cards(self, request: Request, board: str, filter: Optional[str] = None) -> Any:
+        found = self.model.board(board)
+        if filter is not None and filter not in CARD_FILTERS:
+            # /boards/{id}/cards/{idCard}: one card of this board.
+            card = self.model.card(filter)
+            if card.id_board != found.id:
+                raise NotFound()
+            return ser.card_json(card, request.arg("fields"), flag(request, "customFieldItems"))
+        card_filter = filter or request.arg("filter", "visible") or "visible"
+        if card_filter not in CARD_FILTERS:
+            raise InvalidValue("filter")
+        return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"))
+                for c in self.model.cards_of_board(found.id, card_filter)]
+
+    def get_board_field(self, request: Request, board: str, field: str) -> dict[str, Any]:
+        full = ser.board_json(self.model.board(board), "all")
+        if field not in full:
+            raise TrelloError(f"Cannot GET {request.raw_path}", 404)
+        return {"_value": full[field]}
+
+    # -- lists --------------------------------------------------------------------
+    def post_list(self, request: Request) -> dict[str, Any]:
+        board = request.arg("idBoard") or ""
+        try:
+            self.model.check_id(board)
+        except TrelloError:
+            raise InvalidValue("idBoard") from None
+        lst = self.model.add_list(board, request.arg("name") or "", pos_arg(request))
+        return {**ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS), "limits": {}}
+
+    def get_list(self, request: Request, list: str) -> dict[str, Any]:
+        return ser.list_json(self.model.list(list), request.arg("fields"), ser.LIST_DEFAULT_FIELDS)
+
+    def get_list_board(self, request: Request, list: str) -> dict[str, Any]:
+        return ser.board_json(self.model.board(self.model.list(list).id_board), request.arg("fields"))
+
+    def get_list_cards(self, request: Request, list: str) -> list[dict[str, Any]]:
+        found = self.model.list(list)
+        card_filter = request.arg("filter", "open") or "open"
+        if card_filter not in CARD_FILTERS:
+            raise InvalidValue("filter")
+        return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"))
+                for c in self.model.cards_of_list(found.id, card_filter)]
+
+    def put_list(self, request: Request, list: str) -> dict[str, Any]:
+        closed = parse_bool(request.arg("closed"), "closed") if request.has_arg("closed") else None
+        lst = self.model.update_list(list, name=request.arg("name"), closed=closed, pos=request.arg("pos"))
+        return ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS)
+
+    def put_list_field(self, request: Request, list: str, field: str) -> dict[str, Any]:
+        value = request.arg("value")
+        if field == "closed":
+            lst = self.model.update_list(list, closed=parse_bool(value, "value"))
+        elif field == "name":
+            lst = self.model.update_list(list, name=value or "")
+        elif field == "pos":
+            lst = self.model.update_list(list, pos=value if value is not None else "")
+        else:
+            raise TrelloError(f"Cannot PUT {request.raw_path}", 404)
+        return ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS)
+
+    def archive_all_cards(self, request: Request, list: str) -> dict[str, Any]:
+        self.model.archive_all_cards(list)
+        return {}
+
+    # -- cards --------------------------------------------------------------------
+    def post_card(self, request: Request) -> dict[str, Any]:
+        card = self.model.add_card(
+            request.arg("idList") or "", name=request.arg("name") or "", desc=request.arg("desc") or "",
+            pos=pos_arg(request), due=parse_due(request.arg("due")),
+            closed=parse_bool(request.arg("closed"), "closed") if request.arg("closed") else False,
+        )
+        return ser.created_card_json(card)
+
+    def get_card(self, request: Request, card: str) -> dict[str, Any]:
+        found = self.model.card(card)
+        body = ser.card_json(found, request.arg("fields"), flag(request, "customFieldItems"))
+        if flag(request, "pluginData"):
+            body["pluginData"] = list(found.plugin_data)
+        return body
+
+    def put_card(self, request: Request, card: str) -> dict[str, Any]:
+        changes: dict[str, Any] = {"name": request.arg("name"), "desc": request.arg("desc"),
+                                   "id_list": self._target_list(request), "pos": request.arg("pos")}
+        if request.arg("closed") is not None:
+            changes["closed"] = parse_bool(request.arg("closed"), "closed")
+        if request.has_arg("due"):
+            changes["due"] = parse_due(request.arg("due"))
+            changes["clear_due"] = changes["due"] is None
+        if request.arg("dueComplete") is not None:
+            changes["due_complete"] = parse_bool(request.arg("dueComplete"), "dueComplete")
+        return ser.card_json(self.model.update_card(card, **changes))
+
+    def _target_list(self, request: Request) -> Optional[str]:
+        """idList, or when only idBoard is given, that board's first open list (as Trello does)."""
+        id_list, id_board = request.arg("idList"), request.arg("idBoard")
+        if id_list is not None or not id_board:
+            return id_list
+        try:
+            lists = self.model.lists_of(self.model.board(id_board).id, "open")
+        except TrelloError:
+            raise InvalidValue("idBoard") from None
+        if not lists:
+            raise InvalidValue("idList")
+        return lists[0].id
+
+    def put_card_field(self, request: Request, card: str, field: str) -> dict[str, Any]:
+        value = request.arg("value")
+        setters: dict[str, Callable[[], dict[str, Any]]] = {
+            "idList": lambda: {"id_list": value or ""},
+            "idBoard": lambda: {"id_list": self._board_move_list(request, value)},
+            "closed": lambda: {"closed": parse_bool(value, "value")},
+            "name": lambda: {"name": value or ""},
+            "desc": lambda: {"desc": value or ""},
+            "pos": lambda: {"pos": value if value is not None else ""},
+            "due": lambda: {"due": parse_due(value), "clear_due": parse_due(value) is None},
+            "dueComplete": lambda: {"due_complete": parse_bool(value, "value")},
+        }
+        if field not in setters:
+            raise TrelloError(f"Cannot PUT {request.raw_path}", 404)
+        self.model.card(card)  # a bad or unknown card id answers before a bad value
+        return ser.card_json(self.model.update_card(card, **setters[field]()))
+
+    def _board_move_list(self, request: Request, board: Optional[str]) -> str:
+        if request.arg("idList"):
+            return request.arg("idList") or ""
+        try:
+            lists = self.model.lists_of(self.model.board(board or "").id, "open")
+        except TrelloError:
+            raise InvalidValue("value") from None
+        if not lists:
+            raise InvalidValue("idList")
+        return lists[0].id
+
+    def delete_card(self, request: Request, card: str) -> dict[str, Any]:
+        self.model.delete_card(card)
+        return {"limits": {}}
+
+    def get_card_board(self, request: Request, card: str) -> dict[str, Any]:
+        return ser.board_json(self.model.board(self.model.card(card).id_board), request.arg("fields"))
+
+    def get_card_list(self, request: Request, card: str) -> dict[str, Any]:
+        found = self.model.list(self.model.card(card).id_list)
+        return ser.list_json(found, request.arg("fields"), ser.LIST_DEFAULT_FIELDS)
+
+    def get_card_plugin_data(self, request: Request, card: str) -> list[dict[str, Any]]:
+        return list(self.model.card(card).plugin_data)
+
+    def get_card_custom_field_items(self, request: Request, card: str) -> list[dict[str, Any]]:
+        return list(self.model.card(card).custom_field_items)
+
+    def card_empty_list(self, request: Request, card: str) -> list[Any]:
+        # Comments, checklists and attachments are not modelled: a card has none.
+        self.model.card(card)
+        return []
+
+    def empty_list(self, request: Request, board: str) -> list[Any]:
+        self.model.board(board)
+        return []
