@@ -1,28 +1,64 @@
-"""Stub: replaced by the real google service."""
+"""The Google side of the sandbox as the server sees it: model, routes, persistence, seed data."""
 from __future__ import annotations
 
 from typing import Any
 
+from sandbox.google.models import GoogleBackend, Spreadsheet
+from sandbox.google.responses import GoogleResponses
 from sandbox.web import Router
+
+SPREADSHEET_TITLE = "WorkLead Leads"
+WORKSHEET_TITLE = "Leads"
+HEADER = ["id", "name", "email", "status", "source", "trello_card_id"]
+
+DEMO_LEADS: list[tuple[str, str, str, str]] = [
+    ("Maria Schneider", "maria.schneider@brightlane.de", "NEW", "Website"),
+    ("James Okafor", "j.okafor@okafor-logistics.com", "CONTACTED", "Referral"),
+    ("Sofia Lindqvist", "sofia@nordicpine.se", "QUALIFIED", "LinkedIn"),
+    ("Daniel Novak", "daniel.novak@vltavasoft.cz", "NEW", "Trade show"),
+    ("Priya Raman", "priya.raman@tealbridge.in", "CONTACTED", "Website"),
+    ("Tom Becker", "tom@beckerbau.de", "LOST", "Referral"),
+    ("Aiko Tanaka", "a.tanaka@hoshi-design.jp", "QUALIFIED", "Trade show"),
+    ("Lucas Moreau", "lucas.moreau@atelier-moreau.fr", "NEW", "LinkedIn"),
+    ("Emma Walsh", "emma.walsh@harbourfoods.ie", "CONTACTED", "Trade show"),
+    ("Carlos Mendes", "carlos@mendes-consult.pt", "LOST", "Website"),
+    ("Hannah Fischer", "hannah.fischer@gruenwerk.at", "QUALIFIED", "Referral"),
+    ("Oliver Grant", "oliver.grant@grantandhale.co.uk", "NEW", "Website"),
+]
 
 
 class GoogleService:
+    """Sheets v4, Drive v3 and the OAuth token endpoint over one model."""
+
     name = "google"
 
     def __init__(self, context: Any) -> None:
         self.context = context
+        self.model = GoogleBackend()
+        self._responses = GoogleResponses(self.model, context)
 
     def register(self, router: Router) -> None:
-        pass
+        self._responses.register(router)
 
     def to_dict(self) -> dict[str, Any]:
-        return {}
+        return self.model.to_dict()
 
     def load(self, data: dict[str, Any]) -> None:
-        pass
-
-    def seed_demo(self) -> None:
-        pass
+        self.model.load(data)
 
     def clear(self) -> None:
-        pass
+        """One spreadsheet shared with the service account: a Leads sheet holding the header row."""
+        self.model.clear()
+        self.model.add_spreadsheet(self.context.creds.spreadsheet_id, SPREADSHEET_TITLE,
+                                   [self.context.creds.service_account_email],
+                                   {WORKSHEET_TITLE: [list(HEADER)]}, now=self.context.now())
+
+    def seed_demo(self) -> None:
+        rows = [[str(i), name, email, status, source, ""]
+                for i, (name, email, status, source) in enumerate(DEMO_LEADS, start=1)]
+        sheet = self.lead_spreadsheet().first_sheet()
+        sheet.write(1, 0, rows)  # type: ignore[arg-type]
+        self.context.mark_dirty()
+
+    def lead_spreadsheet(self) -> Spreadsheet:
+        return self.model.spreadsheets[self.context.creds.spreadsheet_id]

@@ -1,0 +1,141 @@
+"""Cell contents: how RAW and USER_ENTERED input is stored, and how each render option shows it."""
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import operator
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Union
+
+EPOCH = dt.date(1899, 12, 30)  # Sheets' serial day 0
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\Z")
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str  # including the leading "="
+
+
+@dataclass(frozen=True)
+class Date:
+    serial: int
+    text: str  # as the user typed it: what FORMATTED_VALUE shows
+
+
+Cell = Union[str, int, float, bool, Formula, Date]  # "" is an empty cell
+
+
+def from_input(raw: Any, user_entered: bool) -> Cell:
+    """What a cell holds after a write of `raw` (a JSON value) with the given input option."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)):
+        return _tidy_number(raw)
+    text = str(raw)
+    if not user_entered:
+        return text
+    return _parse_typed(text)
+
+
+def _parse_typed(text: str) -> Cell:
+    if text.startswith("'"):
+        return text[1:]
+    if text.startswith("=") and len(text) > 1:
+        return Formula(text)
+    stripped = text.strip()
+    if _NUMBER.match(stripped):
+        return _tidy_number(float(stripped))
+    if stripped.upper() in ("TRUE", "FALSE"):
+        return stripped.upper() == "TRUE"
+    m = _ISO_DATE.match(stripped)
+    if m:
+        try:
+            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return text
+        return Date((day - EPOCH).days, stripped)
+    return text
+
+
+def _tidy_number(value: float) -> Union[int, float]:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def render(cell: Cell, value_render: str = "FORMATTED_VALUE", date_render: str = "SERIAL_NUMBER") -> Any:
+    """The JSON value one cell has under valueRenderOption / dateTimeRenderOption."""
+    if isinstance(cell, Formula):
+        if value_render == "FORMULA":
+            return cell.text
+        return render(evaluate(cell), value_render, date_render)
+    if isinstance(cell, Date):
+        if value_render == "FORMATTED_VALUE" or date_render == "FORMATTED_STRING":
+            return cell.text
+        return cell.serial
+    if isinstance(cell, bool):
+        return ("TRUE" if cell else "FALSE") if value_render == "FORMATTED_VALUE" else cell
+    if isinstance(cell, (int, float)):
+        return format_number(cell) if value_render == "FORMATTED_VALUE" else cell
+    return cell
+
+
+def format_number(value: Union[int, float]) -> str:
+    """Sheets' automatic number format: 4, 1.45, 0.4, 1E+20."""
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return f"{value:.10g}".replace("e+", "E+").replace("e-", "E-")
+
+
+def is_empty(cell: Cell) -> bool:
+    return isinstance(cell, str) and cell == ""
+
+
+# -- formulas: plain arithmetic on numbers, which is what the recordings use -----------
+_OPS: dict[type, Callable[..., Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos,
+}
+
+
+def evaluate(formula: Formula) -> Cell:
+    """The value of an arithmetic formula; Sheets' error text for anything else."""
+    source = formula.text[1:].replace("^", "**")
+    try:
+        tree = ast.parse(source, mode="eval")
+        return _tidy_number(_eval(tree.body))
+    except ZeroDivisionError:
+        return "#DIV/0!"
+    except (SyntaxError, ValueError, TypeError, KeyError):
+        return "#NAME?"
+
+
+def _eval(node: ast.AST) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        return _OPS[type(node.op)](_eval(node.left), _eval(node.right))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
+        return _OPS[type(node.op)](_eval(node.operand))
+    raise ValueError("unsupported formula")
+
+
+# -- persistence ---------------------------------------------------------------------------
+def to_json(cell: Cell) -> Any:
+    if isinstance(cell, Formula):
+        return {"formula": cell.text}
+    if isinstance(cell, Date):
+        return {"date": cell.serial, "text": cell.text}
+    return cell
+
+
+def from_json(data: Any) -> Cell:
+    if isinstance(data, dict):
+        if "formula" in data:
+            return Formula(data["formula"])
+        return Date(int(data["date"]), data["text"])
+    return data  # type: ignore[no-any-return]

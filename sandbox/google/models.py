@@ -1,0 +1,440 @@
+"""The Sheets/Drive state as plain objects: spreadsheets, worksheets, grids, tokens. No HTTP here."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import random
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from sandbox.google import cells as cellmod
+from sandbox.google.a1 import A1Error, Cells, column_letters, format_range, parse_cells, quote_sheet, split_sheet
+from sandbox.google.cells import Cell
+from sandbox.google.exceptions import GoogleApiError, bad_range, invalid_argument, not_found, permission_denied
+
+DEFAULT_ROWS = 1000
+DEFAULT_COLUMNS = 26
+
+
+@dataclass
+class Worksheet:
+    sheet_id: int
+    title: str
+    index: int
+    row_count: int = DEFAULT_ROWS
+    column_count: int = DEFAULT_COLUMNS
+    hidden: bool = False
+    rows: list[list[Cell]] = field(default_factory=list)  # ragged; only as far as data goes
+
+    # -- cells ----------------------------------------------------------------------
+    def cell(self, row: int, col: int) -> Cell:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return ""
+
+    def set_cell(self, row: int, col: int, value: Cell) -> None:
+        if cellmod.is_empty(value) and (row >= len(self.rows) or col >= len(self.rows[row])):
+            return
+        while len(self.rows) <= row:
+            self.rows.append([])
+        line = self.rows[row]
+        while len(line) <= col:
+            line.append("")
+        line[col] = value
+
+    def compact(self) -> None:
+        """Drop trailing empty cells and rows so the stored grid stays small."""
+        for line in self.rows:
+            while line and cellmod.is_empty(line[-1]):
+                line.pop()
+        while self.rows and not self.rows[-1]:
+            self.rows.pop()
+
+    def bounded(self, cells: Optional[Cells]) -> Cells:
+        return (cells or Cells()).bounded(self.row_count, self.column_count)
+
+    def check_limits(self, cells: Cells) -> None:
+        assert cells.end_row is not None and cells.end_col is not None
+        if cells.end_row > self.row_count or cells.end_col > self.column_count:
+            raise invalid_argument(
+                f"Range ({format_range(self.title, cells)}) exceeds grid limits. "
+                f"Max rows: {self.row_count}, max columns: {self.column_count}")
+
+    def read(self, cells: Cells, value_render: str = "FORMATTED_VALUE",
+             date_render: str = "SERIAL_NUMBER", by_columns: bool = False) -> list[list[Any]]:
+        """Rendered values of a bounded rectangle, trailing empties trimmed as Sheets does."""
+        assert cells.end_row is not None and cells.end_col is not None
+        end_row = min(cells.end_row, self.row_count)
+        end_col = min(cells.end_col, self.column_count)
+        grid = [[self.cell(r, c) for c in range(cells.start_col, end_col)]
+                for r in range(cells.start_row, end_row)]
+        if by_columns:
+            grid = [list(col) for col in zip(*grid)] if grid else []
+        out = []
+        for line in grid:
+            while line and cellmod.is_empty(line[-1]):
+                line.pop()
+            out.append([cellmod.render(c, value_render, date_render) for c in line])
+        while out and not out[-1]:
+            out.pop()
+        return out
+
+    def write(self, start_row: int, start_col: int, values: list[list[Cell]]) -> Cells:
+        """Write rows of cells from a corner; returns the rectangle written."""
+        height = len(values)
+        width = max((len(line) for line in values), default=0)
+        written = Cells(start_row, start_col, start_row + height, start_col + width)
+        self.check_limits(written)
+        for i, line in enumerate(values):
+            for j, value in enumerate(line):
+                self.set_cell(start_row + i, start_col + j, value)
+        self.compact()
+        return written
+
+    def clear(self, cells: Cells) -> None:
+        assert cells.end_row is not None and cells.end_col is not None
+        for r in range(cells.start_row, min(cells.end_row, len(self.rows))):
+            line = self.rows[r]
+            for c in range(cells.start_col, min(cells.end_col, len(line))):
+                line[c] = ""
+        self.compact()
+
+    # -- dimensions -----------------------------------------------------------------
+    def insert(self, dimension: str, start: int, end: int) -> None:
+        count = end - start
+        if dimension == "ROWS":
+            if start > self.row_count:
+                raise invalid_argument(f"insertDimension: startIndex {start} is past the end of the grid.")
+            if start < len(self.rows):
+                self.rows[start:start] = [[] for _ in range(count)]
+            self.row_count += count
+        else:
+            if start > self.column_count:
+                raise invalid_argument(f"insertDimension: startIndex {start} is past the end of the grid.")
+            for line in self.rows:
+                if start < len(line):
+                    line[start:start] = [""] * count
+            self.column_count += count
+        self.compact()
+
+    def delete(self, dimension: str, start: int, end: int) -> None:
+        limit = self.row_count if dimension == "ROWS" else self.column_count
+        end = min(end, limit)
+        if start >= end:
+            raise invalid_argument("Invalid dimension range: the range must not be empty.")
+        if start == 0 and end >= limit:
+            noun = "rows" if dimension == "ROWS" else "columns"
+            raise invalid_argument(f"You can't delete all the {noun} on the sheet.")
+        if dimension == "ROWS":
+            del self.rows[start:end]
+            self.row_count -= end - start
+        else:
+            for line in self.rows:
+                del line[start:end]
+            self.column_count -= end - start
+        self.compact()
+
+    def resize(self, rows: Optional[int] = None, columns: Optional[int] = None) -> None:
+        if rows is not None:
+            if rows < 1:
+                raise invalid_argument("gridProperties.rowCount must be at least 1.")
+            del self.rows[rows:]
+            self.row_count = rows
+        if columns is not None:
+            if columns < 1:
+                raise invalid_argument("gridProperties.columnCount must be at least 1.")
+            for line in self.rows:
+                del line[columns:]
+            self.column_count = columns
+        self.compact()
+
+    # -- append ---------------------------------------------------------------------
+    def find_table(self, cells: Optional[Cells]) -> tuple[Optional[Cells], int, int]:
+        """(the table found, row and column to append at), following Sheets' table detection.
+
+        With a start cell that holds data the table is the block that grows from it;
+        with a whole-sheet range it is the last block of data in the sheet; when the
+        start cell is empty the values go there and no table is reported.
+        """
+        if cells is not None and not self._is_whole(cells):
+            r0, c0 = cells.start_row, cells.start_col
+            if cellmod.is_empty(self.cell(r0, c0)):
+                return None, r0, c0
+            return self._block_from(r0, c0)
+        last = self._last_data_row()
+        if last is None:
+            return None, 0, 0
+        line = self.rows[last]
+        c_end = len(line) - 1
+        c_start = c_end
+        while c_start > 0 and not cellmod.is_empty(line[c_start - 1]):
+            c_start -= 1
+        r_start = last
+        while r_start > 0 and any(not cellmod.is_empty(self.cell(r_start - 1, c))
+                                  for c in range(c_start, c_end + 1)):
+            r_start -= 1
+        table = Cells(r_start, c_start, last + 1, c_end + 1)
+        return table, last + 1, c_start
+
+    @staticmethod
+    def _is_whole(cells: Cells) -> bool:
+        return cells == Cells()
+
+    def _last_data_row(self) -> Optional[int]:
+        return len(self.rows) - 1 if self.rows else None
+
+    def _block_from(self, r0: int, c0: int) -> tuple[Cells, int, int]:
+        c_end = c0
+        while not cellmod.is_empty(self.cell(r0, c_end + 1)):
+            c_end += 1
+        r_end = r0
+        while any(not cellmod.is_empty(self.cell(r_end + 1, c)) for c in range(c0, c_end + 1)):
+            r_end += 1
+        return Cells(r0, c0, r_end + 1, c_end + 1), r_end + 1, c0
+
+    # -- serialisation --------------------------------------------------------------
+    def properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "sheetId": self.sheet_id,
+            "title": self.title,
+            "index": self.index,
+            "sheetType": "GRID",
+            "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count},
+        }
+        if self.hidden:
+            props["hidden"] = True
+        return props
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sheet_id": self.sheet_id, "title": self.title, "index": self.index,
+                "row_count": self.row_count, "column_count": self.column_count, "hidden": self.hidden,
+                "rows": [[cellmod.to_json(c) for c in line] for line in self.rows]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Worksheet":
+        rows = [[cellmod.from_json(c) for c in line] for line in data.get("rows", [])]
+        return cls(data["sheet_id"], data["title"], data["index"], data["row_count"],
+                   data["column_count"], data.get("hidden", False), rows)
+
+
+@dataclass
+class Spreadsheet:
+    spreadsheet_id: str
+    title: str
+    shared_with: list[str]
+    created_time: float
+    modified_time: float
+    sheets: list[Worksheet] = field(default_factory=list)
+
+    def is_shared_with(self, email: str) -> bool:
+        return email.lower() in (e.lower() for e in self.shared_with)
+
+    def touch(self, now: float) -> None:
+        # A strictly later time on every write, so a watcher never misses one.
+        self.modified_time = max(now, self.modified_time + 0.001)
+
+    # -- sheets ---------------------------------------------------------------------
+    def sheet_by_title(self, title: str) -> Optional[Worksheet]:
+        for sheet in self.sheets:
+            if sheet.title == title:
+                return sheet
+        lowered = title.lower()  # Sheets matches sheet names case-insensitively
+        return next((s for s in self.sheets if s.title.lower() == lowered), None)
+
+    def sheet_by_id(self, sheet_id: int) -> Optional[Worksheet]:
+        return next((s for s in self.sheets if s.sheet_id == sheet_id), None)
+
+    def first_sheet(self) -> Worksheet:
+        return sorted(self.sheets, key=lambda s: s.index)[0]
+
+    def resolve(self, text: str) -> tuple[Worksheet, Optional[Cells]]:
+        """The sheet and cells an A1 range names; no cells means the whole sheet."""
+        try:
+            name, cell_text = split_sheet(text)
+        except A1Error:
+            raise bad_range(text) from None
+        if name is None:
+            assert cell_text is not None
+            sheet = self.sheet_by_title(cell_text)
+            if sheet is not None:
+                return sheet, None
+            name, cell_text = self.first_sheet().title, cell_text
+        sheet = self.sheet_by_title(name)
+        if sheet is None:
+            raise bad_range(text)
+        if cell_text is None:
+            return sheet, None
+        try:
+            return sheet, parse_cells(cell_text)
+        except A1Error:
+            raise bad_range(text) from None
+
+    def add_sheet(self, title: Optional[str] = None, rows: int = DEFAULT_ROWS, columns: int = DEFAULT_COLUMNS,
+                  index: Optional[int] = None, sheet_id: Optional[int] = None, hidden: bool = False) -> Worksheet:
+        if title is None:
+            n = len(self.sheets) + 1
+            while self.sheet_by_title(f"Sheet{n}"):
+                n += 1
+            title = f"Sheet{n}"
+        if self.sheet_by_title(title) is not None:
+            raise invalid_argument(f'A sheet with the name "{title}" already exists. Please enter another name.')
+        if sheet_id is None:
+            sheet_id = random.randint(1, 2**31 - 1)
+            while self.sheet_by_id(sheet_id):
+                sheet_id = random.randint(1, 2**31 - 1)
+        elif self.sheet_by_id(sheet_id) is not None:
+            raise invalid_argument(f"Sheet with id {sheet_id} already exists.")
+        ordered = sorted(self.sheets, key=lambda s: s.index)
+        position = len(ordered) if index is None else max(0, min(index, len(ordered)))
+        sheet = Worksheet(sheet_id, title, position, rows, columns, hidden)
+        ordered.insert(position, sheet)
+        self._reindex(ordered)
+        return sheet
+
+    def delete_sheet(self, sheet_id: int) -> None:
+        sheet = self.require_sheet(sheet_id)
+        if len(self.sheets) == 1:
+            raise invalid_argument("You can't remove all the sheets in a document.")
+        self._reindex([s for s in sorted(self.sheets, key=lambda s: s.index) if s is not sheet])
+
+    def move_sheet(self, sheet: Worksheet, index: int) -> None:
+        ordered = [s for s in sorted(self.sheets, key=lambda s: s.index) if s is not sheet]
+        ordered.insert(max(0, min(index, len(ordered))), sheet)
+        self._reindex(ordered)
+
+    def hide_sheet(self, sheet: Worksheet, hidden: bool) -> None:
+        if hidden and all(s.hidden or s is sheet for s in self.sheets):
+            raise invalid_argument("You can't hide all the sheets in a document.")
+        sheet.hidden = hidden
+
+    def rename_sheet(self, sheet: Worksheet, title: str) -> None:
+        other = self.sheet_by_title(title)
+        if other is not None and other is not sheet:
+            raise invalid_argument(f'A sheet with the name "{title}" already exists. Please enter another name.')
+        sheet.title = title
+
+    def require_sheet(self, sheet_id: int) -> Worksheet:
+        sheet = self.sheet_by_id(sheet_id)
+        if sheet is None:
+            raise invalid_argument(f"No grid with id: {sheet_id}")
+        return sheet
+
+    def _reindex(self, ordered: list[Worksheet]) -> None:
+        for i, sheet in enumerate(ordered):
+            sheet.index = i
+        self.sheets = ordered
+
+    def range_name(self, sheet: Worksheet, cells: Optional[Cells]) -> str:
+        return format_range(sheet.title, sheet.bounded(cells))
+
+    # -- serialisation --------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"spreadsheet_id": self.spreadsheet_id, "title": self.title, "shared_with": list(self.shared_with),
+                "created_time": self.created_time, "modified_time": self.modified_time,
+                "sheets": [s.to_dict() for s in self.sheets]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Spreadsheet":
+        return cls(data["spreadsheet_id"], data["title"], list(data["shared_with"]), data["created_time"],
+                   data["modified_time"], [Worksheet.from_dict(s) for s in data["sheets"]])
+
+
+@dataclass
+class Token:
+    email: str
+    expires_at: float
+
+
+class GoogleBackend:
+    """Every spreadsheet the sandbox holds, and the access tokens it has issued."""
+
+    TOKEN_LIFETIME = 3600.0
+
+    def __init__(self) -> None:
+        self.spreadsheets: dict[str, Spreadsheet] = {}
+        self.tokens: dict[str, Token] = {}
+
+    # -- spreadsheets ---------------------------------------------------------------
+    def add_spreadsheet(self, spreadsheet_id: Optional[str] = None, title: str = "Untitled spreadsheet",
+                        shared_with: Iterable[str] = (), sheets: Optional[dict[str, list[list[Any]]]] = None,
+                        now: float = 0.0) -> Spreadsheet:
+        """A new spreadsheet; `sheets` maps titles to rows of values (default: an empty Sheet1)."""
+        sid = spreadsheet_id or new_spreadsheet_id()
+        book = Spreadsheet(sid, title, list(shared_with), now, now)
+        for i, (name, rows) in enumerate((sheets or {"Sheet1": []}).items()):
+            sheet = book.add_sheet(name, sheet_id=0 if i == 0 else None)
+            if rows:
+                self._fit(sheet, rows)
+                sheet.write(0, 0, [[cellmod.from_input(v, user_entered=False) for v in line] for line in rows])
+        self.spreadsheets[sid] = book
+        return book
+
+    @staticmethod
+    def _fit(sheet: Worksheet, rows: list[list[Any]]) -> None:
+        sheet.row_count = max(sheet.row_count, len(rows))
+        sheet.column_count = max(sheet.column_count, max((len(r) for r in rows), default=0))
+
+    def delete_spreadsheet(self, spreadsheet_id: str) -> None:
+        self.spreadsheets.pop(spreadsheet_id, None)
+
+    def get(self, spreadsheet_id: str, email: str) -> Spreadsheet:
+        """The spreadsheet if `email` may open it: 404 when unknown, 403 when not shared."""
+        book = self.spreadsheets.get(spreadsheet_id)
+        if book is None:
+            raise not_found()
+        if not book.is_shared_with(email):
+            raise permission_denied()
+        return book
+
+    def find_by_name(self, email: str, name: Optional[str] = None) -> list[Spreadsheet]:
+        books = [b for b in self.spreadsheets.values() if b.is_shared_with(email)]
+        if name is not None:
+            books = [b for b in books if b.title == name]
+        return sorted(books, key=lambda b: -b.modified_time)
+
+    def snapshot(self, book: Spreadsheet) -> Spreadsheet:
+        return copy.deepcopy(book)
+
+    def restore(self, book: Spreadsheet) -> None:
+        self.spreadsheets[book.spreadsheet_id] = book
+
+    # -- tokens ---------------------------------------------------------------------
+    def issue_token(self, email: str, now: float) -> str:
+        self.tokens = {t: v for t, v in self.tokens.items() if v.expires_at > now}
+        token = "ya29.sandbox-" + secrets.token_urlsafe(48)
+        self.tokens[token] = Token(email, now + self.TOKEN_LIFETIME)
+        return token
+
+    def token_owner(self, token: str, now: float) -> Optional[str]:
+        entry = self.tokens.get(token)
+        if entry is None or entry.expires_at <= now:
+            return None
+        return entry.email
+
+    # -- serialisation --------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"spreadsheets": [b.to_dict() for b in self.spreadsheets.values()],
+                "tokens": {t: [v.email, v.expires_at] for t, v in self.tokens.items()}}
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.spreadsheets = {b["spreadsheet_id"]: Spreadsheet.from_dict(b) for b in data.get("spreadsheets", [])}
+        self.tokens = {t: Token(v[0], float(v[1])) for t, v in data.get("tokens", {}).items()}
+
+    def clear(self) -> None:
+        self.spreadsheets.clear()
+        self.tokens.clear()
+
+
+def new_spreadsheet_id() -> str:
+    return "1" + secrets.token_urlsafe(33)[:43]
+
+
+def iso_time(timestamp: float) -> str:
+    """Drive's timestamps: 2023-08-17T10:52:36.993Z."""
+    moment = dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+__all__ = ["GoogleBackend", "Spreadsheet", "Worksheet", "Token", "GoogleApiError", "iso_time",
+           "column_letters", "quote_sheet"]
