@@ -1,0 +1,301 @@
+"""The one place that builds HTTP sessions for gspread and py-trello.
+
+Both sessions route their service's hosts to a configured base URL (the real
+service or the sandbox: same paths), put a timeout on every request, retry
+what is safe to retry, and log each attempt without secrets. The Trello
+session also moves the key and token out of the URL into the Authorization
+header and keeps under Trello's rate limit across threads.
+"""
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import logging
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from google.auth.transport.requests import AuthorizedSession, Request
+from google.oauth2 import service_account
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+
+from core.config import Settings
+
+log = logging.getLogger("worklead.http")
+
+GOOGLE_SCOPES = (
+    "https://www.googleapis.com/auth/spreadsheets",
+    # files.get modifiedTime, for `watch`; nothing else of Drive is used.
+    "https://www.googleapis.com/auth/drive.metadata.readonly",
+)
+DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+# Query parameters that are credentials and must never be sent in a URL or logged.
+SECRET_PARAMS = frozenset({"key", "token", "access_token", "assertion", "client_secret"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; Retry-After wins when the server sends one.
+
+    Our own loop rather than urllib3's Retry: the decision depends on which
+    POSTs are safe to repeat (a URL question), on whether a connection error
+    happened before the request was sent, and the Trello rate limiter must
+    count every attempt; urllib3's Retry sees none of that.
+    """
+
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0  # a longer wait is reported (RateLimitedError), not slept through
+
+    def backoff(self, attempt: int) -> float:
+        return random.uniform(0.0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+class SlidingWindowLimiter:
+    """At most `limit` requests in any `window` seconds, shared by every thread that uses it.
+
+    A slot is stamped with the time its response arrived (in flight counts as
+    now): the server counts a request when it arrives, which is never later,
+    so our window always covers the server's and we stay under its limit.
+    """
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._slots: deque[list[float]] = deque()
+        self._cond = threading.Condition()
+
+    def acquire(self) -> list[float]:
+        with self._cond:
+            while True:
+                now = self._clock()
+                while self._slots and self._slots[0][0] <= now - self.window:
+                    self._slots.popleft()
+                if len(self._slots) < self.limit:
+                    slot = [float("inf")]
+                    self._slots.append(slot)
+                    return slot
+                oldest = min(s[0] for s in self._slots)
+                wait = oldest + self.window - now if oldest != float("inf") else self.window
+                self._cond.wait(timeout=max(wait, 0.005))
+
+    def release(self, slot: list[float]) -> None:
+        with self._cond:
+            slot[0] = self._clock()
+            # Keep the deque ordered by stamp so expiry can pop from the left.
+            ordered = sorted(self._slots, key=lambda s: s[0])
+            self._slots.clear()
+            self._slots.extend(ordered)
+            self._cond.notify_all()
+
+
+_limiters: dict[tuple[str, int, float], SlidingWindowLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def shared_limiter(token: str, limit: int, window: float) -> SlidingWindowLimiter:
+    """One limiter per token: Trello counts per token, whichever session sends."""
+    with _limiters_lock:
+        key = (hashlib.sha256(token.encode()).hexdigest(), limit, window)
+        if key not in _limiters:
+            _limiters[key] = SlidingWindowLimiter(limit, window)
+        return _limiters[key]
+
+
+def redact_url(url: str) -> str:
+    """The URL with credential query parameters removed, for logs and messages."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in SECRET_PARAMS]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def route(url: str, base_url: Optional[str], owns_host: Callable[[str], bool]) -> str:
+    """Send a service URL to `base_url` instead, keeping path and query."""
+    if not base_url:
+        return url
+    parts = urlsplit(url)
+    if not owns_host(parts.hostname or ""):
+        return url
+    base = urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, base.path.rstrip("/") + parts.path, parts.query, parts.fragment))
+
+
+def is_google_host(host: str) -> bool:
+    return host == "googleapis.com" or host.endswith(".googleapis.com")
+
+
+def is_trello_host(host: str) -> bool:
+    return host == "api.trello.com"
+
+
+def google_post_is_safe(url: str) -> bool:
+    """Which Google POSTs may be repeated after an ambiguous failure.
+
+    values:batchUpdate writes the same values again (same result); the OAuth
+    token POST only mints another token. spreadsheets :batchUpdate is not:
+    a repeated deleteDimension deletes the next rows too. values:append
+    appends twice.
+    """
+    path = urlsplit(url).path
+    return path.endswith("/values:batchUpdate") or path.endswith("/token")
+
+
+def _sent_nothing(exc: requests.RequestException) -> bool:
+    """True when the request never left: the connection could not be opened."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+def _retry_after(response: requests.Response) -> Optional[float]:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    when = email.utils.parsedate_to_datetime(value) if value else None
+    return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+class ServiceSession(requests.Session):
+    """Routing, default timeout, safe retries and secret-free logging for one service.
+
+    Configured after construction (`configure`), because AuthorizedSession
+    calls `Session.__init__()` without arguments through the MRO.
+    """
+
+    base_url: Optional[str] = None
+    owns_host: Callable[[str], bool] = staticmethod(lambda host: False)
+    post_is_safe: Callable[[str], bool] = staticmethod(lambda url: False)
+    policy: RetryPolicy = RetryPolicy()
+    limiter: Optional[SlidingWindowLimiter] = None
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+
+    def configure(self, base_url: Optional[str], owns_host: Callable[[str], bool],
+                  post_is_safe: Callable[[str], bool], limiter: Optional[SlidingWindowLimiter] = None,
+                  policy: RetryPolicy = RetryPolicy()) -> "ServiceSession":
+        self.base_url = base_url
+        self.owns_host = owns_host  # type: ignore[assignment]
+        self.post_is_safe = post_is_safe  # type: ignore[assignment]
+        self.limiter = limiter
+        self.policy = policy
+        # Routed requests must not pick up proxies meant for the real hosts.
+        self.trust_env = base_url is None
+        return self
+
+    def prepare_call(self, method: str, url: str, kwargs: dict[str, Any]) -> str:
+        """Hook for subclasses to adjust URL and arguments before sending."""
+        return url
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        method = method.upper()
+        url = route(self.prepare_call(method, url, kwargs), self.base_url, self.owns_host)
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = DEFAULT_TIMEOUT
+        may_repeat = method in IDEMPOTENT_METHODS or (method == "POST" and self.post_is_safe(url))
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._send_once(method, url, attempt, kwargs)
+            except requests.RequestException as exc:
+                if attempt >= self.policy.attempts or not (may_repeat or _sent_nothing(exc)):
+                    raise
+                self.sleep(self.policy.backoff(attempt))
+                continue
+            delay = self._retry_delay(response, attempt, may_repeat)
+            if delay is None:
+                return response
+            response.close()
+            self.sleep(delay)
+
+    def _send_once(self, method: str, url: str, attempt: int, kwargs: dict[str, Any]) -> requests.Response:
+        slot = self.limiter.acquire() if self.limiter else None
+        try:
+            response = super().request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            log.debug("%s %s -> %s (attempt %d)", method, redact_url(url), type(exc).__name__, attempt)
+            raise
+        finally:
+            if slot is not None and self.limiter is not None:
+                self.limiter.release(slot)
+        log.debug("%s %s -> %d (attempt %d)", method, redact_url(url), response.status_code, attempt)
+        return response
+
+    def _retry_delay(self, response: requests.Response, attempt: int, may_repeat: bool) -> Optional[float]:
+        """Seconds to wait before trying again, or None to hand the response back."""
+        if attempt >= self.policy.attempts:
+            return None
+        status = response.status_code
+        if status == 429:  # refused before any work was done: safe for every method
+            wait = _retry_after(response)
+            if wait is None:
+                return self.policy.backoff(attempt)
+            return wait if wait <= self.policy.max_retry_after else None
+        if status in RETRY_STATUSES and may_repeat:
+            wait = _retry_after(response)
+            return min(wait, self.policy.max_retry_after) if wait is not None else self.policy.backoff(attempt)
+        return None
+
+
+class GoogleSession(AuthorizedSession, ServiceSession):
+    """gspread's session: adds the bearer token (AuthorizedSession), then routes and retries."""
+
+
+class TrelloSession(ServiceSession):
+    """py-trello's `http_service`: credentials only in the Authorization header."""
+
+    def __init__(self, api_key: str, token: str) -> None:
+        super().__init__()
+        self._authorization = f'OAuth oauth_consumer_key="{api_key}", oauth_token="{token}"'
+
+    def prepare_call(self, method: str, url: str, kwargs: dict[str, Any]) -> str:
+        # py-trello sends key/token as query parameters, and List.list_cards'
+        # mutable default carries them from call to call: strip them wherever they are.
+        params = kwargs.get("params")
+        if params:
+            kwargs["params"] = {k: v for k, v in dict(params).items() if k not in ("key", "token")}
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("key", "token")]
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+        kwargs.pop("auth", None)
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": self._authorization}
+        return url
+
+
+def google_credentials(settings: Settings) -> service_account.Credentials:
+    """The service-account credentials (raises ValueError/OSError on a bad key file)."""
+    return service_account.Credentials.from_service_account_file(
+        str(settings.google_credentials_path), scopes=list(GOOGLE_SCOPES))
+
+
+def build_google_session(settings: Settings,
+                         credentials: Optional[service_account.Credentials] = None) -> GoogleSession:
+    """An authorised session for gspread; the token request is routed and retried too."""
+    credentials = credentials or google_credentials(settings)
+    token_session = ServiceSession().configure(settings.google_api_url, is_google_host, google_post_is_safe)
+    session = GoogleSession(credentials, auth_request=Request(session=token_session))
+    session.configure(settings.google_api_url, is_google_host, google_post_is_safe)
+    return session
+
+
+def build_trello_session(settings: Settings) -> TrelloSession:
+    """The session py-trello sends through (`TrelloClient(..., http_service=session)`)."""
+    session = TrelloSession(settings.trello_api_key, settings.trello_token)
+    limiter = shared_limiter(settings.trello_token, settings.trello_rate_limit, settings.trello_rate_window)
+    # No POST is repeated after an ambiguous failure: a second card would appear.
+    return session.configure(settings.trello_api_url, is_trello_host, lambda url: False, limiter)

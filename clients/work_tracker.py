@@ -1,0 +1,217 @@
+"""The work board (Trello, through py-trello): read whole, write one card at a time.
+
+Requests per operation: read 1 (board GET with nested lists and all cards);
+create_card, move_card, archive_card, update_card, get_card 1 each (plus one
+lists GET when no read came first); create_lists 1 per list; last_activity 1.
+Safe to share between the engine's worker threads.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any, Iterator, Optional
+
+import requests
+from trello import TrelloClient
+from trello.exceptions import ResourceUnavailable, Unauthorized
+
+from clients.http import TrelloSession, _sent_nothing, build_trello_session
+from core.config import Settings
+from core.errors import (AccessDeniedError, AmbiguousWriteError, BadCredentialsError, NotFoundError,
+                         RateLimitedError, ServiceUnavailableError, WorkLeadError)
+from core.models import BoardSnapshot, Card
+
+CARD_FIELDS = "id,name,desc,idList,closed,dateLastActivity"
+LIST_FIELDS = "id,name,closed"
+
+
+class WorkTracker:
+    """One Trello board: its lists and cards."""
+
+    def __init__(self, settings: Settings, session: TrelloSession) -> None:
+        self.settings = settings
+        # Credentials travel in the session's Authorization header; the client's key and
+        # "secret" only feed query parameters that the session strips.
+        self._client = TrelloClient(api_key="", api_secret="", http_service=session)
+        self._board_id = settings.trello_board_id  # a short link until the first answer gives the long id
+        self._lists: Optional[dict[str, tuple[str, bool]]] = None  # list id -> (name, closed)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "WorkTracker":
+        return cls(settings, build_trello_session(settings))
+
+    # -- reading ------------------------------------------------------------------
+    def read(self) -> BoardSnapshot:
+        """Lists and every card, open and archived, in one board GET."""
+        board = self._fetch(f"/boards/{self._board_id}", "board", query={
+            "fields": "id,dateLastActivity", "lists": "all", "list_fields": LIST_FIELDS,
+            "cards": "all", "card_fields": CARD_FIELDS})
+        lists = {lst["id"]: (str(lst.get("name", "")), bool(lst.get("closed"))) for lst in board.get("lists", [])}
+        with self._lock:
+            self._board_id = board.get("id") or self._board_id
+            self._lists = lists
+        cards = [self._card(raw, lists) for raw in board.get("cards", [])]
+        return BoardSnapshot(board_id=self._board_id, lists=_open_lists(lists), cards=cards)
+
+    def get_card(self, card_id: str) -> Optional[Card]:
+        """The card, open or archived, or None when Trello says it does not exist (deleted)."""
+        try:
+            raw = self._fetch(f"/cards/{card_id}", "card", card_id, query={
+                "fields": CARD_FIELDS, "list": "true", "list_fields": LIST_FIELDS})
+        except NotFoundError as exc:
+            if getattr(exc, "status", None) == 404:
+                return None
+            raise
+        lst = raw.get("list") or {}
+        lists = {lst["id"]: (str(lst.get("name", "")), bool(lst.get("closed")))} if lst.get("id") else {}
+        return self._card(raw, lists or self._known_lists())
+
+    def missing_lists(self, names: list[str]) -> list[str]:
+        """The names (from the status map) that no open list on the board carries."""
+        present = {name.casefold() for name in _open_lists(self._known_lists())}
+        return [n for n in names if n.casefold() not in present]
+
+    def last_activity(self) -> str:
+        board = self._fetch(f"/boards/{self._board_id}", "board", query={"fields": "dateLastActivity"})
+        return str(board.get("dateLastActivity", ""))
+
+    # -- writing ------------------------------------------------------------------
+    def create_card(self, list_name: str, title: str, desc: str) -> Card:
+        """A new card at the bottom of its list, in one request, never repeated after an ambiguous failure."""
+        list_id = self._list_id(list_name)
+        raw = self._fetch("/cards", "card", method="POST", body={
+            "idList": list_id, "name": title, "desc": desc, "pos": "bottom"}, creating=True)
+        return self._card(raw, self._known_lists())
+
+    def move_card(self, card_id: str, list_name: str) -> None:
+        self._fetch(f"/cards/{card_id}", "card", card_id, method="PUT", body={"idList": self._list_id(list_name)})
+
+    def archive_card(self, card_id: str) -> None:
+        self._fetch(f"/cards/{card_id}", "card", card_id, method="PUT", body={"closed": True})
+
+    def update_card(self, card_id: str, title: Optional[str] = None, desc: Optional[str] = None) -> None:
+        body = {k: v for k, v in (("name", title), ("desc", desc)) if v is not None}
+        if body:
+            self._fetch(f"/cards/{card_id}", "card", card_id, method="PUT", body=body)
+
+    def create_lists(self, names: list[str]) -> None:
+        """Create open lists at the bottom of the board, one request each."""
+        board_id = self._long_board_id()
+        for name in names:
+            raw = self._fetch("/lists", "list", method="POST", body={"idBoard": board_id, "name": name, "pos": "bottom"})
+            with self._lock:
+                if self._lists is not None:
+                    self._lists[raw["id"]] = (str(raw.get("name", name)), False)
+
+    # -- lists ----------------------------------------------------------------------
+    def _known_lists(self) -> dict[str, tuple[str, bool]]:
+        with self._lock:
+            if self._lists is not None:
+                return dict(self._lists)
+        raw = self._fetch(f"/boards/{self._board_id}/lists", "board", query={"filter": "all", "fields": LIST_FIELDS})
+        lists = {lst["id"]: (str(lst.get("name", "")), bool(lst.get("closed"))) for lst in raw}
+        with self._lock:
+            self._lists = lists
+        return dict(lists)
+
+    def _list_id(self, list_name: str) -> str:
+        wanted = list_name.strip().casefold()
+        for name, list_id in _open_lists(self._known_lists()).items():
+            if name.casefold() == wanted:
+                return list_id
+        raise NotFoundError(f"The board has no open list named '{list_name}': run `python main.py doctor --fix`"
+                            " to create the lists the status map needs, or fix STATUS_MAP.")
+
+    def _long_board_id(self) -> str:
+        with self._lock:
+            if len(self._board_id) == 24:
+                return self._board_id
+        board = self._fetch(f"/boards/{self._board_id}", "board", query={"fields": "id"})
+        with self._lock:
+            self._board_id = board["id"]
+            return self._board_id
+
+    @staticmethod
+    def _card(raw: dict[str, Any], lists: dict[str, tuple[str, bool]]) -> Card:
+        list_name, list_closed = lists.get(raw.get("idList", ""), ("", False))
+        return Card(id=raw["id"], name=str(raw.get("name", "")), desc=str(raw.get("desc") or ""),
+                    list_id=str(raw.get("idList", "")), list_name=list_name,
+                    # A card in an archived list is out of sight like an archived card.
+                    closed=bool(raw.get("closed")) or list_closed,
+                    date_last_activity=str(raw.get("dateLastActivity") or ""))
+
+    # -- the one call site, with error translation ------------------------------------
+    def _fetch(self, path: str, what: str, ident: str = "", method: str = "GET",
+               query: Optional[dict[str, str]] = None, body: Optional[dict[str, Any]] = None,
+               creating: bool = False) -> Any:
+        try:
+            return self._client.fetch_json(path, http_method=method, query_params=dict(query or {}),
+                                           post_args=body)
+        except Unauthorized as exc:
+            raise self._unauthorized(_body_text(exc)) from None
+        except ResourceUnavailable as exc:
+            raise self._unavailable(getattr(exc, "_status", 0), _body_text(exc), what, ident, creating) from None
+        except requests.RequestException as exc:
+            if creating and not _sent_nothing(exc):
+                raise _ambiguous() from None
+            raise ServiceUnavailableError(
+                "Could not reach Trello (no answer or the connection dropped, after retries): check the network"
+                " connection, or TRELLO_API_URL if it is set, and try again.") from None
+        except ValueError:
+            raise ServiceUnavailableError("Trello answered with something that is not JSON: try again.") from None
+
+    def _unauthorized(self, text: str) -> WorkLeadError:
+        if "invalid key" in text:
+            return BadCredentialsError("Trello does not accept the API key in TRELLO_API_KEY: copy the key from"
+                                       " your Power-Up's API key page (trello.com/power-ups/admin).")
+        if "token" in text:
+            return BadCredentialsError("Trello does not accept the token in TRELLO_TOKEN (invalid, expired or"
+                                       " revoked): generate a new token from your API key's page.")
+        return AccessDeniedError(f"The Trello token in TRELLO_TOKEN may not use board {self.settings.trello_board_id}:"
+                                 " generate the token as a member of that board, with read and write access.")
+
+    def _unavailable(self, status: int, text: str, what: str, ident: str, creating: bool) -> WorkLeadError:
+        board = self.settings.trello_board_id
+        if status == 429:
+            return RateLimitedError("Trello kept refusing requests for exceeding its rate limit, even after waiting:"
+                                    " wait a minute and try again.")
+        if status >= 500:
+            if creating:
+                return _ambiguous()
+            return ServiceUnavailableError(f"Trello kept failing (HTTP {status}) after retries: try again later.")
+        if status in (400, 404) and what == "board":
+            error = NotFoundError(f"Trello board {board} was not found: check TRELLO_BOARD_ID (the short link from"
+                                  " the board's URL, trello.com/b/<id>/..., or its long id).")
+        elif status in (400, 404) and what == "card" and ident:
+            error = NotFoundError(f"Trello card {ident} was not found ({'no such card' if status == 404 else 'not a card id'}).")
+        elif status in (400, 404) and what == "list":
+            error = NotFoundError(f"Trello refused to use a list on board {board}: run `python main.py doctor`.")
+        elif status == 403:
+            return AccessDeniedError(f"The Trello token in TRELLO_TOKEN may not change board {board}: generate the"
+                                     " token with write access, as a member of the board.")
+        else:
+            return ServiceUnavailableError(f"Trello refused a request (HTTP {status}): {text[:200]}")
+        error.status = status  # type: ignore[attr-defined]
+        return error
+
+
+def _open_lists(lists: dict[str, tuple[str, bool]]) -> dict[str, str]:
+    """name -> id of the open lists; the first list wins when two share a name."""
+    named: dict[str, str] = {}
+    for list_id, (name, closed) in lists.items():
+        if not closed:
+            named.setdefault(name, list_id)
+    return named
+
+
+def _body_text(exc: ResourceUnavailable) -> str:
+    """Trello's own error text, without the URL py-trello appends (it may carry credentials)."""
+    msg = str(getattr(exc, "_msg", ""))
+    return msg.split(" at https://", 1)[0].split(" at http://", 1)[0].strip()
+
+
+def _ambiguous() -> AmbiguousWriteError:
+    return AmbiguousWriteError("Trello did not confirm a card creation (the connection failed or the server"
+                               " erred after receiving it): the card may exist; the next sync adopts it by its"
+                               " Lead ID marker instead of creating another.")
