@@ -1,0 +1,213 @@
+"""Logging setup: a daily DEBUG file, an INFO console, and secret redaction everywhere.
+
+Every handler WorkLead installs, and the root logger itself, carries one
+redaction filter, so library debug lines (urllib3, requests, gspread,
+google-auth) and exception tracebacks are scrubbed before they are written.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Optional
+
+MASK = "***"
+# Loggers whose INFO lines belong on the console; everything else needs WARNING.
+OWN_LOGGERS = ("core", "clients", "worklead", "main", "__main__", "sandbox")
+FILE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+# A secret shorter than this would mask ordinary words; real keys are far longer.
+MIN_SECRET_LENGTH = 6
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL), MASK),
+    # A PEM cut short (a truncated log line) still must not show its body.
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*"), MASK),
+    (re.compile(r"ya29\.[A-Za-z0-9_\-.]+"), MASK),
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),  # JWTs (token assertions)
+    (re.compile(r"(?i)(\bBearer\s+)[^\s\"',;]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(oauth_[a-z_]+\s*=\s*\")[^\"]*(\")"), r"\1" + MASK + r"\2"),
+    (re.compile(r"(?i)([\"']?(?:access_token|refresh_token|id_token|private_key|client_secret|"
+                r"api_key|apikey|key|token|assertion)[\"']?\s*:\s*[\"'])[^\"']*([\"'])"),
+     r"\1" + MASK + r"\2"),
+    (re.compile(r"(?i)((?:^|[?&;\s\"',(])(?:access_token|refresh_token|id_token|api_key|apikey|key|token|"
+                r"oauth_token|oauth_consumer_key|client_secret|assertion)=)[^&\s\"',;)]+"),
+     r"\1" + MASK),
+)
+
+
+class Redactor:
+    """Replaces known secrets and anything shaped like a credential with `***`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()
+
+    def add(self, secrets: Iterable[Optional[str]]) -> None:
+        """Remember more secrets (settings' key and token, access tokens seen at runtime)."""
+        with self._lock:
+            known = set(self._secrets)
+            for secret in secrets:
+                for variant in _variants(secret or ""):
+                    if len(variant) >= MIN_SECRET_LENGTH:
+                        known.add(variant)
+            # Longest first, so a secret that contains another is masked whole.
+            self._secrets = tuple(sorted(known, key=len, reverse=True))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._secrets = ()
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+
+def _variants(secret: str) -> list[str]:
+    """The secret as written, and as it appears inside JSON or a log's repr (escaped newlines)."""
+    secret = secret.strip()
+    if not secret:
+        return []
+    variants = [secret, secret.replace("\n", "\\n")]
+    # A private key is also caught by its lines, should a line show up alone.
+    if "PRIVATE KEY" in secret:
+        variants += [line for line in secret.splitlines() if "-----" not in line]
+    return variants
+
+
+redact = Redactor()
+
+
+class RedactingFilter(logging.Filter):
+    """Formats a record's message and traceback once, then redacts them in place.
+
+    Records are shared by all handlers, so redacting in place at the first
+    filter protects every later handler too; running again is harmless.
+    """
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not hide the line, nor leak its args
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+            # The formatted text is kept; the live exception (and its frames) is not.
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+class ConsoleFilter(logging.Filter):
+    """The console shows WorkLead's own INFO lines and everyone's warnings, never file-only lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "file_only", False):
+            return False
+        if record.levelno >= logging.WARNING:
+            return True
+        return record.name.split(".")[0] in OWN_LOGGERS
+
+
+class _NoTracebackFormatter(logging.Formatter):
+    """Console lines are one sentence; tracebacks belong to the log file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+_REDACTING = RedactingFilter()
+_lock = threading.Lock()
+_current_file: Optional[Path] = None
+
+
+def log_file_path(log_dir: Path, when: Optional[datetime] = None) -> Path:
+    return Path(log_dir) / f"sync_{(when or datetime.now()):%Y%m%d}.log"
+
+
+def current_log_file() -> Optional[Path]:
+    """The file the last setup_logging() writes to, for messages that point the user there."""
+    return _current_file
+
+
+def setup_logging(log_dir: Path, secrets: Iterable[Optional[str]] = (),
+                  console_level: int = logging.INFO) -> Path:
+    """Install the file and console handlers on the root logger; safe to call again.
+
+    A second call replaces WorkLead's handlers (the folder may have changed
+    once settings are read) and adds the new secrets to the redactor.
+    """
+    global _current_file
+    redact.add(secrets)
+    path = log_file_path(log_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_worklead", False)]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(logging.DEBUG)
+        _attach_once(root)
+        root.addHandler(_file_handler(path))
+        root.addHandler(_console_handler(console_level))
+        # Handlers others installed (pytest's capture, a host application's) are covered too.
+        for handler in root.handlers:
+            _attach_once(handler)
+        _current_file = path
+    logging.captureWarnings(True)
+    return path
+
+
+def _attach_once(target: logging.Filterer) -> None:
+    if _REDACTING not in target.filters:
+        # First in line, so no other filter or handler sees the unredacted record.
+        target.filters.insert(0, _REDACTING)
+
+
+def _file_handler(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8", delay=False)
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter(FILE_FORMAT))
+    handler._worklead = True  # type: ignore[attr-defined]
+    _attach_once(handler)
+    return handler
+
+
+def _console_handler(level: int) -> logging.Handler:
+    stream = sys.stderr
+    handler: logging.Handler
+    if stream.isatty():
+        from rich.console import Console
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=Console(stderr=True), show_path=False, rich_tracebacks=False,
+                              markup=False, show_time=False)
+        handler.setFormatter(_NoTracebackFormatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(_NoTracebackFormatter("%(levelname)s: %(message)s"))
+    handler.setLevel(level)
+    handler._worklead = True  # type: ignore[attr-defined]
+    _attach_once(handler)
+    handler.addFilter(ConsoleFilter())
+    return handler
