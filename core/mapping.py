@@ -1,0 +1,189 @@
+"""The link store (SPEC section 5): lead <-> card links with their baselines.
+
+Reads the original format and upgrades it, writes atomically keeping a `.bak`,
+moves an unreadable file aside so links can be rebuilt, and holds the lock
+that lets only one sync run at a time.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from core.errors import LockHeldError
+from core.models import BoardSnapshot, Link, SheetSnapshot
+
+log = logging.getLogger("worklead.sync")
+
+VERSION = 2
+
+
+@dataclass
+class MappingState:
+    links: dict[str, Link] = field(default_factory=dict)
+    last_sync: Optional[str] = None
+    sync_count: int = 0
+    upgraded: bool = False  # read from the original format
+    recovered: Optional[str] = None  # set when an unreadable file was moved aside
+
+
+class MappingStore:
+    """data/mapping.json and its lock file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def backup_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".bak")
+
+    # -- reading --------------------------------------------------------------------
+    def load(self) -> MappingState:
+        if not self.path.exists():
+            return MappingState()
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return _parse(data)
+        except (ValueError, TypeError, AttributeError, KeyError, OSError) as err:
+            return self._move_aside(err)
+
+    def peek(self) -> MappingState:
+        """The mapping as stored, leaving an unreadable file in place (for dry runs and reports)."""
+        try:
+            return _parse(json.loads(self.path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return MappingState()
+        except (ValueError, TypeError, AttributeError, KeyError, OSError):
+            return MappingState(recovered=f"The mapping file {self.path} cannot be read; the next sync moves it "
+                                          f"aside and rebuilds the links.")
+
+    def _move_aside(self, err: Exception) -> MappingState:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        os.replace(self.path, aside)
+        message = (f"The mapping file {self.path} could not be read ({type(err).__name__}); it was moved to "
+                   f"{aside.name} and the links are rebuilt from the sheet's trello_card_id column and the "
+                   f"card markers.")
+        log.warning(message)
+        return MappingState(recovered=message)
+
+    # -- writing --------------------------------------------------------------------
+    def save(self, state: MappingState) -> None:
+        """Write atomically (temp file, fsync, rename), keeping the previous file as .bak."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(_serialise(state), indent=2, sort_keys=True) + "\n"
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if self.path.exists():
+            _copy_atomically(self.path, self.backup_path)
+        os.replace(tmp, self.path)
+        _fsync_dir(self.path.parent)
+
+    # -- rebuilding -----------------------------------------------------------------
+    @staticmethod
+    def rebuild(sheet: SheetSnapshot, board: BoardSnapshot) -> dict[str, Link]:
+        """Links found through the sheet column and card markers, with no baseline."""
+        from core.planner import find_links
+
+        return find_links(sheet, board)
+
+    # -- locking --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the sync lock; a second holder gets LockHeldError naming the first's PID."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = _read_pid(fd)
+                raise LockHeldError(
+                    f"Another sync is running (process {holder} holds {self.lock_path}); "
+                    f"try again when it finishes.") from None
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            try:
+                yield
+            finally:
+                os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _parse(data: Any) -> MappingState:
+    if not isinstance(data, dict):
+        raise ValueError("the mapping is not a JSON object")
+    last_sync = data.get("last_sync")
+    sync_count = int(data.get("sync_count") or 0)
+    if "links" in data:
+        links = {str(k): _link(v) for k, v in dict(data["links"]).items()}
+        return MappingState(links, last_sync, sync_count)
+    # The original format: links without a baseline, decided by CONFLICT_WINNER next run.
+    pairs = dict(data.get("lead_to_card") or {})
+    links = {str(k): Link(card_id=str(v)) for k, v in pairs.items() if v}
+    if links:
+        log.info("Upgrading the original-format mapping file (%d links, no baseline yet).", len(links))
+    return MappingState(links, last_sync, sync_count, upgraded=True)
+
+
+def _link(value: Any) -> Link:
+    if not isinstance(value, dict) or not value.get("card_id"):
+        raise ValueError("a link without card_id")
+    return Link(card_id=str(value["card_id"]), status=value.get("status"), fields=value.get("fields"),
+                synced_at=value.get("synced_at"))
+
+
+def _serialise(state: MappingState) -> dict[str, Any]:
+    links = dict(sorted(state.links.items()))
+    return {
+        "version": VERSION,
+        "lead_to_card": {k: v.card_id for k, v in links.items()},
+        "card_to_lead": {v.card_id: k for k, v in links.items()},
+        "links": {k: {"card_id": v.card_id, "status": v.status, "fields": v.fields, "synced_at": v.synced_at}
+                  for k, v in links.items()},
+        "last_sync": state.last_sync,
+        "sync_count": state.sync_count,
+    }
+
+
+def _copy_atomically(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(src.read_bytes())
+    os.replace(tmp, dst)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _read_pid(fd: int) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        os.lseek(fd, 0, os.SEEK_SET)
+        text = os.read(fd, 64).decode().strip()
+        if text:
+            return text
+    return "unknown"

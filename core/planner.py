@@ -1,0 +1,583 @@
+"""The sync planner: a pure function from (sheet, board, links, options) to a plan.
+
+It decides every action of a run before anything is written, each with its
+reason in plain words, so that a dry run is the plan printed and every rule of
+SPEC section 4 is testable with plain data. No I/O happens here.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from core.models import (
+    BoardSnapshot,
+    Card,
+    CellUpdate,
+    Lead,
+    Link,
+    SheetSnapshot,
+    StatusMap,
+    card_title,
+    is_card_id,
+    managed_block,
+    refresh_description,
+)
+
+MODES = ("initial", "full", "push", "pull", "lead", "card")
+
+# Action kinds. Card kinds go to Trello, sheet kinds become cell writes,
+# link kinds only change the mapping file.
+CREATE_CARD = "create_card"
+MOVE_CARD = "move_card"
+UPDATE_CARD = "update_card"
+ARCHIVE_CARD = "archive_card"
+WRITE_STATUS = "write_status"
+ASSIGN_ID = "assign_id"
+WRITE_CARD_ID = "write_card_id"
+DELETE_ROW = "delete_row"
+DROP_LINK = "drop_link"
+
+CARD_KINDS = (CREATE_CARD, MOVE_CARD, UPDATE_CARD, ARCHIVE_CARD)
+SHEET_KINDS = (WRITE_STATUS, ASSIGN_ID, WRITE_CARD_ID)
+DESTRUCTIVE_KINDS = (ARCHIVE_CARD, DELETE_ROW)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    mode: str = "full"
+    target: Optional[str] = None  # lead id (mode "lead") or card/lead id (mode "card")
+    conflict_winner: str = "trello"
+    status_map: StatusMap = field(default_factory=StatusMap)
+    max_delete_percent: float = 50.0
+    force_delete: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown plan mode {self.mode!r}")
+        if self.conflict_winner not in ("trello", "sheet"):
+            raise ValueError(f"conflict_winner must be 'trello' or 'sheet', not {self.conflict_winner!r}")
+
+
+@dataclass
+class Action:
+    """One step of a plan. The dry-run table shows lead, name, kind, from -> to, reason."""
+
+    kind: str
+    lead_id: str
+    name: str
+    card_id: Optional[str]
+    from_value: Optional[str]
+    to_value: Optional[str]
+    reason: str
+    list_name: Optional[str] = None  # create/move: the target list
+    title: Optional[str] = None  # create/update: the card title (update: None = unchanged)
+    desc: Optional[str] = None  # create/update: the card description (update: None = unchanged)
+    cells: list[CellUpdate] = field(default_factory=list)  # sheet kinds
+    lead: Optional[Lead] = None  # the row as read (with an assigned id); None for archive_card
+
+    @property
+    def destructive(self) -> bool:
+        return self.kind in DESTRUCTIVE_KINDS
+
+
+@dataclass
+class Plan:
+    mode: str
+    actions: list[Action] = field(default_factory=list)
+    # The link each lead should have once all of its actions succeed (None: drop it).
+    # Only leads whose link changes appear; a create's link has card_id "" until done.
+    links_after: dict[str, Optional[Link]] = field(default_factory=dict)
+    held_back: list[Action] = field(default_factory=list)
+    guard: Optional[str] = None
+    orphans: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    unknown_status: list[str] = field(default_factory=list)
+    duplicate_ids: list[str] = field(default_factory=list)
+    duplicate_cards: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def card_actions(self) -> list[Action]:
+        return [a for a in self.actions if a.kind in CARD_KINDS]
+
+    @property
+    def sheet_actions(self) -> list[Action]:
+        return [a for a in self.actions if a.kind in SHEET_KINDS]
+
+    @property
+    def deletions(self) -> list[Action]:
+        return [a for a in self.actions if a.kind == DELETE_ROW]
+
+    @property
+    def cell_updates(self) -> list[CellUpdate]:
+        return [c for a in self.sheet_actions for c in a.cells]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to write anywhere: no action and no baseline to record."""
+        return not self.actions and not self.links_after and not self.held_back
+
+    def count(self, kind: str) -> int:
+        return sum(1 for a in self.actions if a.kind == kind)
+
+
+@dataclass
+class _Row:
+    """A lead as the planner sees it after the unclean-input rules."""
+
+    lead: Lead
+    status: Optional[str]  # canonical status, None when unknown
+
+
+def plan(sheet: SheetSnapshot, board: BoardSnapshot, links: dict[str, Link], options: PlanOptions) -> Plan:
+    """Every action one run should take, with reasons, reports and guard outcome."""
+    return _Planner(sheet, board, links, options).run()
+
+
+def find_links(sheet: SheetSnapshot, board: BoardSnapshot) -> dict[str, Link]:
+    """Links rebuilt from the sheet's trello_card_id column and card markers (no baseline)."""
+    planner = _Planner(sheet, board, {}, PlanOptions(mode="push"))
+    rows = planner.clean_rows(write_back=False)
+    found: dict[str, Link] = {}
+    for lead_id in rows:
+        card, _ = planner.find_card(lead_id, rows[lead_id].lead)
+        if card is not None:
+            found[lead_id] = Link(card_id=card.id)
+    return found
+
+
+class _Planner:
+    def __init__(self, sheet: SheetSnapshot, board: BoardSnapshot, links: dict[str, Link],
+                 options: PlanOptions) -> None:
+        self.sheet = sheet
+        self.board = board
+        self.links = links
+        self.opt = options
+        self.smap = options.status_map
+        self.out = Plan(mode=options.mode)
+        self.cards = {c.id: c for c in board.cards}
+        self.claimed: set[str] = {link.card_id for link in links.values() if link.card_id}
+        self.by_marker: dict[str, list[Card]] = {}
+        for c in board.cards:
+            if c.lead_id is not None:
+                self.by_marker.setdefault(c.lead_id, []).append(c)
+        for cards in self.by_marker.values():
+            # Open before archived, then the oldest (Trello ids grow with creation time).
+            cards.sort(key=lambda c: (c.closed, c.id))
+        self.dup_ids: set[str] = set()
+
+    # -- driver -------------------------------------------------------------------
+    def run(self) -> Plan:
+        mode = self.opt.mode
+        rows = self.clean_rows(write_back=mode in ("full", "initial"))
+        if mode == "lead":
+            self._single_lead(rows)
+        elif mode == "card":
+            self._single_card(rows)
+        else:
+            for lead_id, row in rows.items():
+                self._plan_lead(row, mode)
+            if mode == "full":
+                self._vanished_rows(rows)
+            if mode in ("full", "initial"):
+                self._orphans(rows)
+        self._drop_unchanged_links()
+        if mode == "full":
+            self._guard()
+        return self.out
+
+    # -- unclean input --------------------------------------------------------------
+    def clean_rows(self, write_back: bool) -> dict[str, _Row]:
+        """Leads by id after the unclean-input rules; duplicates are reported and left out."""
+        leads = [lead for lead in self.sheet.leads if not _blank(lead)]
+        seen: dict[str, list[Lead]] = {}
+        next_id = self._next_free_id(leads)
+        for lead in leads:
+            if not lead.id.strip():
+                if not write_back:
+                    continue
+                lead = dataclasses.replace(lead, id=str(next_id))
+                next_id += 1
+                self._add(ASSIGN_ID, lead, None, "", lead.id, "the row had a name but no id",
+                          cells=[CellUpdate(lead.row, "id", lead.id)])
+            else:
+                lead = dataclasses.replace(lead, id=lead.id.strip())
+            seen.setdefault(lead.id, []).append(lead)
+        rows: dict[str, _Row] = {}
+        for lead_id, same in seen.items():
+            if len(same) > 1:
+                self.dup_ids.add(lead_id)
+                row_numbers = ", ".join(str(lead.row) for lead in same)
+                self.out.duplicate_ids.append(lead_id)
+                self._say(f"Lead id {lead_id} appears in rows {row_numbers}; both are skipped until one is changed.")
+                continue
+            rows[lead_id] = self._status_row(same[0], write_back)
+        return rows
+
+    def _status_row(self, lead: Lead, write_back: bool) -> _Row:
+        if not lead.status.strip():
+            if write_back:
+                self._add(WRITE_STATUS, lead, None, "", "NEW", "a blank status is NEW",
+                          cells=[CellUpdate(lead.row, "status", "NEW")])
+            return _Row(lead, "NEW")
+        status = self.smap.canonical(lead.status)
+        if status is None:
+            self.out.unknown_status.append(lead.id)
+            self._say(f"Lead {lead.id} ({lead.name}) has the unknown status '{lead.status.strip()}'; "
+                      f"its status is left alone (use one of NEW, CONTACTED, QUALIFIED, LOST).")
+        return _Row(lead, status)
+
+    def _next_free_id(self, leads: list[Lead]) -> int:
+        # Ids still named by links or card markers are not free: reusing one would
+        # adopt a card that belonged to a deleted lead.
+        used = [lead.id for lead in leads] + list(self.links) + list(self.by_marker)
+        numbers = [int(v.strip()) for v in used if v.strip().isdigit()]
+        return max(numbers, default=0) + 1
+
+    # -- finding a lead's card ---------------------------------------------------------
+    def find_card(self, lead_id: str, lead: Lead) -> tuple[Optional[Card], str]:
+        """The lead's card and how it was found: 'link', 'column', 'marker' or 'none'.
+
+        For 'link' the card may be None: the linked card was deleted.
+        """
+        link = self.links.get(lead_id)
+        if link is not None and link.card_id:
+            return self.cards.get(link.card_id), "link"
+        by_column = self.cards.get(lead.card_id.strip()) if lead.card_id.strip() else None
+        if by_column is not None and by_column.id not in self.claimed and by_column.lead_id in (None, lead_id):
+            self.claimed.add(by_column.id)
+            return by_column, "column"
+        candidates = [c for c in self.by_marker.get(lead_id, []) if c.id not in self.claimed]
+        if candidates:
+            self.claimed.add(candidates[0].id)
+            return candidates[0], "marker"
+        return None, "none"
+
+    # -- per lead --------------------------------------------------------------------
+    def _plan_lead(self, row: _Row, mode: str) -> None:
+        lead = row.lead
+        card, how = self.find_card(lead.id, lead)
+        link = self.links.get(lead.id) if how == "link" else None
+        self._report_duplicate_cards(lead.id, card)
+        if how == "link" and card is None:
+            if mode == "full":
+                self._card_deleted(row, link)
+            else:
+                self._say(f"Lead {lead.id} ({lead.name}): its card was deleted in Trello; a full sync decides what to do.")
+            return
+        if card is None:
+            if mode in ("full", "initial"):
+                self._create(row, "the lead has no card yet")
+            return
+        if lead.card_id.strip() != card.id:
+            self._add(WRITE_CARD_ID, lead, card.id, lead.card_id.strip(), card.id,
+                      "the sheet did not hold the card id", cells=[CellUpdate(lead.row, "trello_card_id", card.id)])
+        if mode == "full":
+            self._sync_pair(row, card, link)
+        elif mode == "initial":
+            self._adopt_only(row, card, link)
+        elif mode in ("push", "lead"):
+            self._push_pair(row, card, link)
+        else:
+            self._pull_pair(row, card, link)
+
+    def _create(self, row: _Row, why: str) -> None:
+        lead = row.lead
+        if row.status is None:
+            return  # reported as unknown; no list to put the card in
+        if row.status == "LOST":
+            self.out.links_after[lead.id] = None
+            return
+        list_name = self.smap.list_for(row.status)
+        self._add(CREATE_CARD, lead, None, None, list_name, f"{why}; created in {list_name}",
+                  list_name=list_name, title=card_title(lead.name),
+                  desc=managed_block(lead.id, lead.email, lead.source))
+        self.out.links_after[lead.id] = Link(card_id="", status=row.status, fields=lead.fields_hash)
+
+    def _card_deleted(self, row: _Row, link: Link) -> None:
+        lead = row.lead
+        changed = link.status is not None and (
+            row.status != link.status or (link.fields is not None and link.fields != lead.fields_hash))
+        if row.status is None:
+            return  # unknown status is reported; keep the row and the link
+        if not changed:
+            self._add(DELETE_ROW, lead, link.card_id, row.status, None,
+                      "its card was deleted in Trello and the row had not changed")
+            self.out.links_after[lead.id] = None
+        elif row.status == "LOST":
+            self.out.links_after[lead.id] = None
+        else:
+            self._create(row, "its card was deleted in Trello but the row changed since (modified beats deleted)")
+
+    def _sync_pair(self, row: _Row, card: Card, link: Optional[Link]) -> None:
+        lead = row.lead
+        base = link.status if link else None
+        if card.closed:
+            self.out.archived.append(lead.id)
+            self._say(f"Lead {lead.id} ({lead.name}): its card is archived; status not synced.")
+            self.out.links_after[lead.id] = Link(card.id, base, link.fields if link else None)
+            return
+        new_status = self._pair_status(row, card, base)
+        new_fields = self._refresh(row, card, link)
+        self.out.links_after[lead.id] = Link(card.id, new_status, new_fields)
+
+    def _pair_status(self, row: _Row, card: Card, base: Optional[str]) -> Optional[str]:
+        """The full sync's status rule for an open linked pair; returns the new baseline."""
+        s = row.status
+        c = self.smap.status_for(card.list_name)
+        if s is None:
+            return base
+        if c is None:
+            self._unmapped(row.lead, card)
+            if base is not None and s != base:
+                self._move(row.lead, card, s, f"the sheet changed from {base} to {s}")
+            return s
+        if base is None:
+            if s != c:
+                self._conflict(row.lead, card, s, c, "no baseline (a newly adopted card)")
+            return self._winner(s, c)
+        if s == base and c == base:
+            return base
+        if c == base:
+            self._move(row.lead, card, s, f"the sheet changed from {base} to {s}")
+            return s
+        if s == base:
+            self._write_status(row.lead, card, c, f"the card moved to {card.list_name} in Trello")
+            return c
+        if s == c:
+            return s  # both changed to the same: only the baseline moves
+        self._conflict(row.lead, card, s, c, f"both changed since {base}")
+        return self._winner(s, c)
+
+    def _winner(self, s: str, c: str) -> str:
+        return c if self.opt.conflict_winner == "trello" else s
+
+    def _conflict(self, lead: Lead, card: Card, s: str, c: str, why: str) -> None:
+        winner = self.opt.conflict_winner
+        if winner == "trello":
+            self._write_status(lead, card, c, f"conflict ({why}): Trello wins (CONFLICT_WINNER=trello)")
+            result = f"the sheet gets {c}"
+        else:
+            self._move(lead, card, s, f"conflict ({why}): the sheet wins (CONFLICT_WINNER=sheet)")
+            result = f"the card moves to {self.smap.list_for(s)}"
+        self.out.conflicts.append(
+            f"Lead {lead.id} ({lead.name}): sheet says {s}, Trello says {c} ({why}); {winner} wins, {result}.")
+
+    def _unmapped(self, lead: Lead, card: Card) -> None:
+        self.out.unmapped.append(lead.id)
+        self._say(f"Lead {lead.id} ({lead.name}): its card is in the list '{card.list_name}', which maps to no "
+                  f"status; the sheet is left alone.")
+
+    def _refresh(self, row: _Row, card: Card, link: Optional[Link]) -> Optional[str]:
+        """Rewrite the title and managed block when name, email or source changed."""
+        lead = row.lead
+        if link is not None and link.fields == lead.fields_hash:
+            return link.fields
+        title = card_title(lead.name)
+        desc = refresh_description(card.desc, lead.id, lead.email, lead.source)
+        if card.name != title or card.desc != desc:
+            self._add(UPDATE_CARD, lead, card.id, card.name, title,
+                      "the name, email or source changed in the sheet",
+                      title=title if card.name != title else None,
+                      desc=desc if card.desc != desc else None)
+        return lead.fields_hash
+
+    def _adopt_only(self, row: _Row, card: Card, link: Optional[Link]) -> None:
+        """Initial sync: link what exists, record a baseline only where both sides agree."""
+        if link is not None:
+            return
+        lead = row.lead
+        agreed = not card.closed and row.status is not None and self.smap.status_for(card.list_name) == row.status
+        fields_match = card.name == card_title(lead.name) and card.desc == refresh_description(
+            card.desc, lead.id, lead.email, lead.source)
+        self.out.links_after[lead.id] = Link(card.id, row.status if agreed else None,
+                                             lead.fields_hash if fields_match else None)
+
+    def _push_pair(self, row: _Row, card: Card, link: Optional[Link]) -> None:
+        lead = row.lead
+        base = link.status if link else None
+        fields = link.fields if link else None
+        if card.closed:
+            self._archived(lead, card, base, fields)
+            return
+        s = row.status
+        if s is None:
+            self.out.links_after[lead.id] = Link(card.id, base, fields)
+            return
+        if self.smap.status_for(card.list_name) != s:
+            self._move(lead, card, s, "sheet to Trello: the card follows the sheet")
+        self.out.links_after[lead.id] = Link(card.id, s, fields)
+
+    def _pull_pair(self, row: _Row, card: Card, link: Optional[Link]) -> None:
+        lead = row.lead
+        base = link.status if link else None
+        fields = link.fields if link else None
+        if card.closed:
+            self._archived(lead, card, base, fields)
+            return
+        c = self.smap.status_for(card.list_name)
+        if c is None:
+            self._unmapped(lead, card)
+            self.out.links_after[lead.id] = Link(card.id, base, fields)
+            return
+        if row.status is None:
+            self.out.links_after[lead.id] = Link(card.id, base, fields)
+            return
+        if row.status != c:
+            self._write_status(lead, card, c, "Trello to sheet: the sheet follows the card")
+        self.out.links_after[lead.id] = Link(card.id, c, fields)
+
+    def _archived(self, lead: Lead, card: Card, base: Optional[str], fields: Optional[str]) -> None:
+        self.out.archived.append(lead.id)
+        self._say(f"Lead {lead.id} ({lead.name}): its card is archived; status not synced.")
+        self.out.links_after[lead.id] = Link(card.id, base, fields)
+
+    # -- single lead / single card ----------------------------------------------------------
+    def _single_lead(self, rows: dict[str, _Row]) -> None:
+        target = (self.opt.target or "").strip()
+        row = rows.get(target)
+        if row is None:
+            self._not_found(target, f"No lead with id {target} in the sheet.")
+            return
+        self._plan_lead(row, "lead")
+        if target not in self.out.links_after and not self.out.actions:
+            self._maybe_no_card(row)
+
+    def _single_card(self, rows: dict[str, _Row]) -> None:
+        target = (self.opt.target or "").strip()
+        lead_id = self._lead_for_card(target, rows) if is_card_id(target) else target
+        row = rows.get(lead_id or "")
+        if row is None:
+            self._not_found(target, f"No lead linked to card {target}." if lead_id is None
+                            else f"No lead with id {target} in the sheet.")
+            return
+        self._plan_lead(row, "pull")
+        if lead_id not in self.out.links_after and not self.out.actions:
+            self._maybe_no_card(row)
+
+    def _lead_for_card(self, card_id: str, rows: dict[str, _Row]) -> Optional[str]:
+        for lead_id, link in self.links.items():
+            if link.card_id == card_id:
+                return lead_id
+        for lead_id, row in rows.items():
+            if row.lead.card_id.strip() == card_id:
+                return lead_id
+        card = self.cards.get(card_id)
+        return card.lead_id if card is not None else None
+
+    def _maybe_no_card(self, row: _Row) -> None:
+        if row.lead.id not in self.links and not any(a.lead_id == row.lead.id for a in self.out.actions):
+            self._not_found(row.lead.id, f"Lead {row.lead.id} ({row.lead.name}) has no card yet; "
+                                         f"run the initial or full sync to create it.")
+
+    def _not_found(self, target: str, sentence: str) -> None:
+        self.out.not_found.append(target)
+        self._say(sentence)
+
+    # -- leads gone from the sheet, orphans, duplicates ------------------------------------------
+    def _vanished_rows(self, rows: dict[str, _Row]) -> None:
+        for lead_id, link in self.links.items():
+            if lead_id in rows or lead_id in self.dup_ids:
+                continue
+            card = self.cards.get(link.card_id)
+            name = card.name if card is not None else ""
+            if card is not None and not card.closed:
+                self.out.actions.append(Action(ARCHIVE_CARD, lead_id, name, card.id, card.list_name, "archived",
+                                               "the lead's row was deleted from the sheet"))
+            self.out.links_after[lead_id] = None
+
+    def _orphans(self, rows: dict[str, _Row]) -> None:
+        for lead_id, cards in self.by_marker.items():
+            if lead_id in rows or lead_id in self.dup_ids:
+                continue
+            for card in cards:
+                if card.id in self.claimed or card.closed:
+                    continue
+                self.out.orphans.append(card.id)
+                self._say(f"Card '{card.name}' ({card.id}) names lead {lead_id}, which is not in the sheet; "
+                          f"left alone.")
+
+    def _report_duplicate_cards(self, lead_id: str, chosen: Optional[Card]) -> None:
+        for card in self.by_marker.get(lead_id, []):
+            if chosen is not None and card.id != chosen.id and card.id not in self.claimed and not card.closed:
+                self.out.duplicate_cards.append(card.id)
+                self._say(f"Lead {lead_id} has a second card '{card.name}' ({card.id}); it is left alone, "
+                          f"card {chosen.id} is the linked one.")
+
+    # -- baselines and guards ------------------------------------------------------------
+    def _drop_unchanged_links(self) -> None:
+        for lead_id in list(self.out.links_after):
+            new, old = self.out.links_after[lead_id], self.links.get(lead_id)
+            if new is None and old is None:
+                del self.out.links_after[lead_id]
+            elif new is not None and old is not None and _same_link(new, old):
+                del self.out.links_after[lead_id]
+
+    def _guard(self) -> None:
+        destructive = [a for a in self.out.actions if a.destructive]
+        if not destructive:
+            return
+        reason = self._guard_reason(destructive)
+        if reason is None:
+            return
+        self.out.guard = reason
+        self.out.held_back = destructive
+        self.out.actions = [a for a in self.out.actions if not a.destructive]
+        for action in destructive:
+            self.out.links_after.pop(action.lead_id, None)
+        if self._one_side_empty():
+            # A side that reads as empty proves nothing; keep every link for the next run.
+            for lead_id in [k for k, v in self.out.links_after.items() if v is None]:
+                del self.out.links_after[lead_id]
+        self._say(reason)
+
+    def _one_side_empty(self) -> bool:
+        return bool(self.links) and (self._sheet_empty() or not self.board.cards)
+
+    def _sheet_empty(self) -> bool:
+        return all(_blank(lead) for lead in self.sheet.leads)
+
+    def _guard_reason(self, destructive: list[Action]) -> Optional[str]:
+        n = len(destructive)
+        if self._one_side_empty():
+            side = "sheet" if self._sheet_empty() else "board"
+            return (f"The {side} reads as empty while {len(self.links)} leads are linked; "
+                    f"{n} deletions/archivings held back.")
+        limit = self.opt.max_delete_percent / 100.0 * len(self.links)
+        if n > 2 and n > limit and not self.opt.force_delete:
+            return (f"{n} deletions/archivings exceed MAX_DELETE_PERCENT={self.opt.max_delete_percent:g}% of "
+                    f"{len(self.links)} linked leads; none were done. Run again with --force-delete to do them.")
+        return None
+
+    # -- building actions -------------------------------------------------------------
+    def _move(self, lead: Lead, card: Card, status: str, why: str) -> None:
+        list_name = self.smap.list_for(status)
+        self._add(MOVE_CARD, lead, card.id, card.list_name, list_name, why, list_name=list_name)
+
+    def _write_status(self, lead: Lead, card: Card, status: str, why: str) -> None:
+        self._add(WRITE_STATUS, lead, card.id, lead.status.strip(), status, why,
+                  cells=[CellUpdate(lead.row, "status", status)])
+
+    def _add(self, kind: str, row: Lead, card_id: Optional[str], from_value: Optional[str],
+             to_value: Optional[str], reason: str, **extra: object) -> None:
+        self.out.actions.append(Action(kind, row.id, row.name, card_id, from_value, to_value, reason,
+                                       lead=row, **extra))  # type: ignore[arg-type]
+
+    def _say(self, sentence: str) -> None:
+        self.out.messages.append(sentence)
+
+
+def _blank(lead: Lead) -> bool:
+    return not any(v.strip() for v in (lead.id, lead.name, lead.email, lead.status, lead.source, lead.card_id))
+
+
+def _same_link(a: Link, b: Link) -> bool:
+    return (a.card_id, a.status, a.fields) == (b.card_id, b.status, b.fields)
+
+
+def lead_ids(actions: Iterable[Action]) -> set[str]:
+    return {a.lead_id for a in actions}
