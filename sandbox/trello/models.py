@@ -301,7 +301,9 @@ class TrelloModel:
             board.last_id_short += 1
             card.id_board, card.id_short = board.id, board.last_id_short
         card.id_list = target.id
-        card.pos = self._place(pos, self._card_positions(target.id, card.id), "bottom")
+        # Without a pos the card keeps its own (recorded: PUT idList leaves pos 65535 as it was).
+        if pos is not None:
+            card.pos = self._place(pos, self._card_positions(target.id, card.id), "bottom")
 
     def move_card(self, card_id: str, list_id: str, pos: Pos = None) -> TrelloCard:
         return self.update_card(card_id, id_list=list_id, pos=pos)

@@ -23,14 +23,17 @@ Handler = Callable[..., Any]
 
 
 def credentials(request: Request) -> tuple[str, str]:
-    """(key, token) from the query string, else from an `Authorization: OAuth ...` header."""
-    key, token = request.query.get("key", [""])[0], request.query.get("token", [""])[0]
+    """(key, token) from an `Authorization: OAuth ...` header, else from the query string.
+
+    The header wins: py-trello's list_cards() shares a mutable default dict that can
+    carry a stale `key`/`token` from an earlier client into an OAuth-mode request.
+    """
     header = request.header("authorization")
     if header.lower().startswith("oauth "):
         params = {name: unquote(value) for name, value in OAUTH_PARAM.findall(header)}
-        key = key or params.get("oauth_consumer_key", "")
-        token = token or params.get("oauth_token", "")
-    return key, token
+        if params.get("oauth_consumer_key"):
+            return params["oauth_consumer_key"], params.get("oauth_token", "")
+    return request.query.get("key", [""])[0], request.query.get("token", [""])[0]
 
 
 def parse_bool(value: Optional[str], field: str) -> bool:
