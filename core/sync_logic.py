@@ -1,0 +1,406 @@
+"""SyncEngine: read both sides once, plan, guard, apply through the clients, record.
+
+The planner decides; this module only executes a plan: card writes in a small
+thread pool, every sheet cell write in one batch, row deletions last (each row
+copied to data/trash.jsonl first), and a link's baseline recorded only when
+the actions behind it succeeded.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+from core.errors import AmbiguousWriteError, BadLayoutError, WorkLeadError
+from core.mapping import MappingState, MappingStore, now_iso
+from core.models import BoardSnapshot, CellUpdate, Lead, Link, SheetSnapshot
+from core.planner import (
+    ARCHIVE_CARD,
+    ASSIGN_ID,
+    CREATE_CARD,
+    DELETE_ROW,
+    MOVE_CARD,
+    UPDATE_CARD,
+    WRITE_STATUS,
+    Action,
+    Plan,
+    PlanOptions,
+    plan,
+)
+
+if TYPE_CHECKING:  # the clients import heavy libraries; the engine only needs their interface
+    from clients.lead_tracker import LeadTracker
+    from clients.work_tracker import WorkTracker
+    from core.config import Settings
+
+log = logging.getLogger("worklead.sync")
+
+CARD_WORKERS = 6
+# Save the mapping after this many created cards, so a killed run loses little.
+SAVE_EVERY = 25
+
+
+@dataclass
+class SyncResult:
+    operation: str
+    created: int = 0
+    moved: int = 0
+    sheet_updated: int = 0
+    card_updated: int = 0
+    archived: int = 0
+    deleted: int = 0
+    conflicts: int = 0
+    skipped: int = 0
+    failed: int = 0
+    held_back: int = 0
+    plan: list[Action] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    conflict_details: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    held: list[Action] = field(default_factory=list)  # destructive actions a guard held back
+
+    @property
+    def exit_code(self) -> int:
+        if self.failed:
+            return 1
+        return 4 if self.held_back else 0
+
+    def as_counts(self) -> dict[str, int]:
+        names = ("created", "moved", "sheet_updated", "card_updated", "archived", "deleted", "conflicts",
+                 "skipped", "failed", "held_back")
+        return {name: getattr(self, name) for name in names}
+
+
+@dataclass
+class StatusReport:
+    links: dict[str, Link]
+    unlinked_leads: list[str]
+    orphan_cards: list[str]
+    archived_cards: list[str]
+    pending: list[Action]
+    last_sync: Optional[str]
+    sync_count: int
+    last_conflicts: list[str]
+    messages: list[str] = field(default_factory=list)
+
+
+class Progress(Protocol):
+    def start(self, total: int, description: str) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+    def stop(self) -> None: ...
+
+
+class SyncEngine:
+    def __init__(self, settings: "Settings", sheet: "LeadTracker", board: "WorkTracker",
+                 mapping: Optional[MappingStore] = None, progress: Optional[Progress] = None) -> None:
+        self.settings = settings
+        self.sheet = sheet
+        self.board = board
+        self.mapping = mapping or MappingStore(settings.mapping_file)
+        self.progress = progress
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", progress: Optional[Progress] = None) -> "SyncEngine":
+        from clients.lead_tracker import LeadTracker
+        from clients.work_tracker import WorkTracker
+
+        return cls(settings, LeadTracker.from_settings(settings), WorkTracker.from_settings(settings),
+                   MappingStore(settings.mapping_file), progress)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.mapping.path.parent
+
+    # -- operations ----------------------------------------------------------------
+    def initial_sync(self) -> SyncResult:
+        return self._run("initial")
+
+    def full_sync(self, dry_run: bool = False, force_delete: bool = False) -> SyncResult:
+        return self._run("full", dry_run=dry_run, force_delete=force_delete)
+
+    def push(self) -> SyncResult:
+        return self._run("push")
+
+    def pull(self) -> SyncResult:
+        return self._run("pull")
+
+    def sync_lead(self, lead_id: str) -> SyncResult:
+        return self._run("lead", target=lead_id)
+
+    def sync_card(self, card_or_lead_id: str) -> SyncResult:
+        return self._run("card", target=card_or_lead_id)
+
+    def preview(self) -> SyncResult:
+        return self.full_sync(dry_run=True)
+
+    def status_report(self) -> StatusReport:
+        state = self._peek_state()
+        sheet, board = self._read_sides()
+        p = plan(sheet, board, state.links, self._options("full"))
+        linked = set(state.links)
+        unlinked = [lead.id for lead in sheet.leads if lead.id.strip() and lead.id.strip() not in linked]
+        archived = [c.id for c in board.cards if c.closed and c.id in {link.card_id for link in state.links.values()}]
+        last = self._last_history()
+        return StatusReport(links=dict(state.links), unlinked_leads=unlinked, orphan_cards=list(p.orphans),
+                            archived_cards=archived, pending=p.actions + p.held_back, last_sync=state.last_sync,
+                            sync_count=state.sync_count, last_conflicts=list(last.get("conflicts", [])),
+                            messages=list(p.messages))
+
+    def change_marker(self) -> str:
+        """Cheap fingerprint of both sides (2 requests), for watch mode."""
+        return f"{self.sheet.modified_time()}|{self.board.last_activity()}"
+
+    # -- one run --------------------------------------------------------------------
+    def _run(self, mode: str, target: Optional[str] = None, dry_run: bool = False,
+             force_delete: bool = False) -> SyncResult:
+        if dry_run:
+            return self._plan_only(mode, target, force_delete)
+        with self.mapping.lock():
+            state = self.mapping.load()
+            sheet, board = self._read_sides()
+            p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
+            result = _result_from_plan(mode, p, dry_run=False)
+            if state.recovered:
+                result.messages.insert(0, state.recovered)
+            _log_plan(p)
+            _Apply(self, p, state, result).run()
+            self._record_history(result)
+            return result
+
+    def _plan_only(self, mode: str, target: Optional[str], force_delete: bool) -> SyncResult:
+        state = self._peek_state()
+        sheet, board = self._read_sides()
+        p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
+        result = _result_from_plan(mode, p, dry_run=True)
+        if state.recovered:
+            result.messages.insert(0, state.recovered)
+        _planned_counts(result, p)
+        return result
+
+    def _peek_state(self) -> MappingState:
+        return self.mapping.peek()
+
+    def _read_sides(self) -> tuple[SheetSnapshot, BoardSnapshot]:
+        sheet = self.sheet.read()
+        board = self.board.read()
+        self._check_lists(board)
+        return sheet, board
+
+    def _check_lists(self, board: BoardSnapshot) -> None:
+        present = {name.casefold() for name in board.lists}
+        missing = [n for n in self.settings.status_map.list_names if n.casefold() not in present]
+        if missing:
+            raise BadLayoutError(f"The board has no list named {', '.join(missing)}; "
+                                 f"run `python main.py doctor --fix` to create the missing lists.")
+
+    def _options(self, mode: str, target: Optional[str] = None, force_delete: bool = False) -> PlanOptions:
+        s = self.settings
+        return PlanOptions(mode=mode, target=target, conflict_winner=s.conflict_winner, status_map=s.status_map,
+                           max_delete_percent=s.max_delete_percent, force_delete=force_delete)
+
+    # -- records --------------------------------------------------------------------
+    def _record_history(self, result: SyncResult) -> None:
+        entry = {"time": now_iso(), "operation": result.operation, "counts": result.as_counts(),
+                 "conflicts": result.conflict_details, "exit_code": result.exit_code}
+        _append_jsonl(self.data_dir / "history.jsonl", entry)
+
+    def _last_history(self) -> dict[str, Any]:
+        path = self.data_dir / "history.jsonl"
+        if not path.exists():
+            return {}
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        try:
+            return json.loads(lines[-1]) if lines else {}
+        except ValueError:
+            return {}
+
+    def trash(self, leads: list[Lead], reason: str) -> None:
+        for lead in leads:
+            _append_jsonl(self.data_dir / "trash.jsonl", {
+                "time": now_iso(), "reason": reason, "row": lead.row,
+                "lead": {"id": lead.id, "name": lead.name, "email": lead.email, "status": lead.status,
+                         "source": lead.source, "trello_card_id": lead.card_id}})
+
+
+class _Apply:
+    """Executes one plan and records which links may move to their new baseline."""
+
+    def __init__(self, engine: SyncEngine, p: Plan, state: MappingState, result: SyncResult) -> None:
+        self.engine = engine
+        self.plan = p
+        self.state = state
+        self.result = result
+        self.failed_leads: set[str] = set()
+        self.created: dict[str, str] = {}  # lead id -> new card id
+
+    def run(self) -> None:
+        self._card_writes()
+        self._sheet_writes()
+        self._deletions()
+        self._record_links()
+        self.state.last_sync = now_iso()
+        self.state.sync_count += 1
+        self.engine.mapping.save(self.state)
+
+    # -- Trello ---------------------------------------------------------------------
+    def _card_writes(self) -> None:
+        actions = self.plan.card_actions
+        if not actions:
+            return
+        progress = self.engine.progress
+        if progress:
+            progress.start(len(actions), "Updating Trello")
+        try:
+            with ThreadPoolExecutor(max_workers=CARD_WORKERS) as pool:
+                futures: dict[Future[Optional[str]], Action] = {
+                    pool.submit(self._card_write, a): a for a in actions}
+                for future in as_completed(futures):
+                    self._card_done(futures[future], future)
+                    if progress:
+                        progress.advance()
+        finally:
+            if progress:
+                progress.stop()
+
+    def _card_write(self, a: Action) -> Optional[str]:
+        board = self.engine.board
+        if a.kind == CREATE_CARD:
+            return board.create_card(a.list_name or "", a.title or "", a.desc or "").id
+        if a.kind == MOVE_CARD:
+            board.move_card(a.card_id or "", a.list_name or "")
+        elif a.kind == UPDATE_CARD:
+            board.update_card(a.card_id or "", title=a.title, desc=a.desc)
+        elif a.kind == ARCHIVE_CARD:
+            board.archive_card(a.card_id or "")
+        return None
+
+    def _card_done(self, a: Action, future: "Future[Optional[str]]") -> None:
+        err = future.exception()
+        if err is not None:
+            self._failed(a, err)
+            return
+        log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value, a.to_value, a.reason)
+        if a.kind == CREATE_CARD:
+            self._created(a, future.result() or "")
+        counter = {CREATE_CARD: "created", MOVE_CARD: "moved", UPDATE_CARD: "card_updated",
+                   ARCHIVE_CARD: "archived"}[a.kind]
+        setattr(self.result, counter, getattr(self.result, counter) + 1)
+
+    def _created(self, a: Action, card_id: str) -> None:
+        # The card exists now: link it at once, whatever else fails, so no re-run duplicates it.
+        self.created[a.lead_id] = card_id
+        planned = self.plan.links_after.get(a.lead_id)
+        self.state.links[a.lead_id] = Link(card_id, planned.status if planned else None,
+                                           planned.fields if planned else None, now_iso())
+        if len(self.created) % SAVE_EVERY == 0:
+            self.engine.mapping.save(self.state)
+
+    def _failed(self, a: Action, err: BaseException) -> None:
+        if not isinstance(err, WorkLeadError):
+            raise err
+        self.result.failed += 1
+        self.failed_leads.add(a.lead_id)
+        note = " It may have been created; the next run adopts it by its Lead ID marker." \
+            if isinstance(err, AmbiguousWriteError) else ""
+        message = f"Lead {a.lead_id} ({a.name}): {a.kind} failed: {err}{note}"
+        log.error(message)
+        self.result.messages.append(message)
+
+    # -- the sheet --------------------------------------------------------------------
+    def _sheet_writes(self) -> None:
+        actions = self.plan.sheet_actions
+        cells = [c for a in actions for c in a.cells] + self._card_id_cells()
+        if not cells:
+            return
+        try:
+            self.engine.sheet.write_cells(cells)
+        except WorkLeadError as err:
+            for a in actions:
+                self._failed(a, err)
+            if not actions:
+                self.result.failed += 1
+                self.result.messages.append(f"Writing new card ids to the sheet failed: {err}")
+            return
+        for a in actions:
+            log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value, a.to_value,
+                     a.reason)
+        self.result.sheet_updated += sum(1 for a in actions if a.kind in (WRITE_STATUS, ASSIGN_ID))
+
+    def _card_id_cells(self) -> list[CellUpdate]:
+        cells = []
+        for a in self.plan.card_actions:
+            if a.kind == CREATE_CARD and a.lead_id in self.created and a.lead is not None:
+                cells.append(CellUpdate(a.lead.row, "trello_card_id", self.created[a.lead_id]))
+        return cells
+
+    def _deletions(self) -> None:
+        actions = self.plan.deletions
+        if not actions:
+            return
+        leads = [a.lead for a in actions if a.lead is not None]
+        self.engine.trash(leads, "its card was deleted in Trello and the row had not changed")
+        try:
+            deleted = set(self.engine.sheet.delete_rows(leads))
+        except WorkLeadError as err:
+            for a in actions:
+                self._failed(a, err)
+            return
+        for a in actions:
+            if a.lead_id in deleted:
+                self.result.deleted += 1
+                log.info("delete_row: lead %s (%s): %s", a.lead_id, a.name, a.reason)
+            else:
+                # The row changed or moved since the read: keep it and the link; next run decides.
+                self.failed_leads.add(a.lead_id)
+                self.result.skipped += 1
+                self.result.messages.append(f"Lead {a.lead_id} ({a.name}) was not deleted: its row changed "
+                                            f"since it was read.")
+
+    # -- links --------------------------------------------------------------------------
+    def _record_links(self) -> None:
+        stamp = now_iso()
+        for lead_id, new in self.plan.links_after.items():
+            if lead_id in self.failed_leads or lead_id in self.created:
+                continue
+            if new is None:
+                self.state.links.pop(lead_id, None)
+            elif new.card_id:
+                self.state.links[lead_id] = Link(new.card_id, new.status, new.fields, stamp)
+
+
+def _result_from_plan(mode: str, p: Plan, dry_run: bool) -> SyncResult:
+    result = SyncResult(operation=mode, plan=list(p.actions), messages=list(p.messages),
+                        conflict_details=list(p.conflicts), dry_run=dry_run, held=list(p.held_back))
+    result.conflicts = len(p.conflicts)
+    result.held_back = len(p.held_back)
+    result.skipped = len(p.duplicate_ids) + len(p.unknown_status) + len(p.not_found)
+    return result
+
+
+def _planned_counts(result: SyncResult, p: Plan) -> None:
+    result.created = p.count(CREATE_CARD)
+    result.moved = p.count(MOVE_CARD)
+    result.card_updated = p.count(UPDATE_CARD)
+    result.archived = p.count(ARCHIVE_CARD)
+    result.deleted = p.count(DELETE_ROW)
+    result.sheet_updated = p.count(WRITE_STATUS) + p.count(ASSIGN_ID)
+
+
+def _log_plan(p: Plan) -> None:
+    for a in p.actions:
+        log.debug("planned %s: lead %s card %s %s -> %s (%s)", a.kind, a.lead_id, a.card_id, a.from_value,
+                  a.to_value, a.reason)
+    for message in p.messages:
+        log.warning(message)
+    for detail in p.conflicts:
+        log.warning("Conflict: %s", detail)
+
+
+def _append_jsonl(path: Path, entry: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        fh.flush()

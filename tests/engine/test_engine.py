@@ -1,0 +1,183 @@
+"""SyncEngine over in-memory sides: applying plans, failures, records, dry runs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.errors import BadLayoutError, LockHeldError
+from core.mapping import MappingStore
+from core.sync_logic import SyncEngine
+from tests.engine.fakes import FakeBoard, FakeSheet, make_settings
+
+
+def leads(n: int, status: str = "NEW") -> list[dict[str, str]]:
+    return [{"id": str(i), "name": f"Lead {i}", "email": f"l{i}@x.io", "status": status, "source": "web"}
+            for i in range(1, n + 1)]
+
+
+def engine(tmp_path: Path, sheet: FakeSheet, board: FakeBoard, **kw: object) -> SyncEngine:
+    return SyncEngine(make_settings(tmp_path, **kw), sheet, board)  # type: ignore[arg-type]
+
+
+def test_full_sync_creates_cards_and_writes_card_ids_in_one_sheet_write(tmp_path: Path):
+    sheet, board = FakeSheet(leads(5)), FakeBoard()
+    result = engine(tmp_path, sheet, board).full_sync()
+    assert result.created == 5 and result.exit_code == 0
+    assert len(sheet.writes) == 1
+    assert all(sheet.row(str(i))["trello_card_id"] in board.cards for i in range(1, 6))
+    assert sorted(c.lead_id for c in board.open_cards()) == ["1", "2", "3", "4", "5"]
+
+
+def test_second_full_sync_with_no_change_writes_nothing(tmp_path: Path):
+    sheet, board = FakeSheet(leads(5)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    sheet.requests = board.requests = 0
+    result = eng.full_sync()
+    assert result.plan == [] and sheet.requests == 1 and board.requests == 2
+
+
+def test_history_gets_one_line_per_run_with_counts(tmp_path: Path):
+    sheet, board = FakeSheet(leads(2)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    eng.full_sync()
+    lines = (tmp_path / "data" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(x)["counts"]["created"] for x in lines] == [2, 0]
+
+
+def test_dry_run_writes_nothing_at_all(tmp_path: Path):
+    sheet, board = FakeSheet(leads(3)), FakeBoard()
+    result = engine(tmp_path, sheet, board).preview()
+    assert result.dry_run and result.created == 3 and len(result.plan) == 3
+    assert board.cards == {} and sheet.writes == []
+    assert not (tmp_path / "data").exists()
+
+
+def test_one_failed_card_is_counted_and_the_others_go_on(tmp_path: Path):
+    sheet, board = FakeSheet(leads(4)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    for i in (1, 2, 3):
+        sheet.row(str(i))["status"] = "QUALIFIED"
+    broken = board.move_card
+
+    def move(card_id: str, list_name: str) -> None:
+        if card_id == sheet.row("2")["trello_card_id"]:
+            from core.errors import ServiceUnavailableError
+            raise ServiceUnavailableError("Trello is unavailable.")
+        broken(card_id, list_name)
+
+    board.move_card = move  # type: ignore[method-assign]
+    result = eng.full_sync()
+    assert (result.moved, result.failed, result.exit_code) == (2, 1, 1)
+    board.move_card = broken  # type: ignore[method-assign]
+    retry = eng.full_sync()  # the failed lead's baseline did not move, so it is retried
+    assert [(a.kind, a.lead_id) for a in retry.plan] == [("move_card", "2")]
+
+
+def test_ambiguous_create_is_adopted_by_marker_next_run_not_duplicated(tmp_path: Path):
+    sheet, board = FakeSheet(leads(3)), FakeBoard()
+    board.fail_create_ambiguously = 1
+    eng = engine(tmp_path, sheet, board)
+    first = eng.full_sync()
+    assert first.failed == 1 and first.created == 2
+    second = eng.full_sync()
+    assert second.created == 0 and len(board.cards) == 3
+    assert all(sheet.row(str(i))["trello_card_id"] for i in (1, 2, 3))
+
+
+def test_failed_sheet_write_keeps_the_baseline_so_the_change_is_retried(tmp_path: Path):
+    sheet, board = FakeSheet(leads(2)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    board.move_card(sheet.row("1")["trello_card_id"], "DONE")
+    sheet.fail_writes = True
+    assert eng.full_sync().failed == 1
+    sheet.fail_writes = False
+    eng.full_sync()
+    assert sheet.row("1")["status"] == "QUALIFIED"
+
+
+def test_deleted_card_puts_the_row_in_the_trash_before_deleting_it(tmp_path: Path):
+    sheet, board = FakeSheet(leads(5)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    del board.cards[sheet.row("2")["trello_card_id"]]
+    result = eng.full_sync()
+    assert result.deleted == 1 and sheet.ids() == ["1", "3", "4", "5"]
+    (entry,) = [json.loads(x) for x in (tmp_path / "data" / "trash.jsonl").read_text().splitlines()]
+    assert entry["lead"]["id"] == "2" and entry["lead"]["email"] == "l2@x.io" and entry["reason"]
+
+
+def test_guard_holds_back_mass_archiving_with_exit_code_4(tmp_path: Path):
+    sheet, board = FakeSheet(leads(6)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    sheet.rows = sheet.rows[:2]
+    result = eng.full_sync()
+    assert (result.held_back, result.archived, result.exit_code) == (4, 0, 4)
+    assert len(board.open_cards()) == 6
+    forced = eng.full_sync(force_delete=True)
+    assert forced.archived == 4 and forced.exit_code == 0
+
+
+def test_sync_refuses_to_run_while_another_holds_the_lock(tmp_path: Path):
+    sheet, board = FakeSheet(leads(1)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    with MappingStore(eng.mapping.path).lock():
+        with pytest.raises(LockHeldError):
+            eng.full_sync()
+    assert board.cards == {}
+
+
+def test_board_without_a_status_list_stops_before_any_write(tmp_path: Path):
+    sheet, board = FakeSheet(leads(1)), FakeBoard(["TODO", "IN_PROGRESS", "DONE"])
+    with pytest.raises(BadLayoutError) as info:
+        engine(tmp_path, sheet, board).full_sync()
+    assert "LOST" in str(info.value) and "doctor --fix" in str(info.value)
+
+
+def test_lost_mapping_file_rebuilds_links_with_no_duplicate(tmp_path: Path):
+    sheet, board = FakeSheet(leads(3)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    eng.mapping.path.unlink()
+    result = eng.full_sync()
+    assert result.created == 0 and len(board.cards) == 3
+    assert len(eng.mapping.load().links) == 3
+
+
+def test_corrupt_mapping_file_is_reported_in_the_result_and_rebuilt(tmp_path: Path):
+    sheet, board = FakeSheet(leads(2)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    eng.mapping.path.write_text("garbage")
+    result = eng.full_sync()
+    assert "could not be read" in result.messages[0] and result.created == 0
+
+
+def test_status_report_lists_links_orphans_and_pending(tmp_path: Path):
+    sheet, board = FakeSheet(leads(2)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    board.add("Follow-up: Zed", "Lead ID: 99\nEmail: z\nSource: s", "TODO")
+    sheet.rows.append({"id": "3", "name": "New", "email": "", "status": "NEW", "source": "", "trello_card_id": ""})
+    report = eng.status_report()
+    assert len(report.links) == 2 and report.unlinked_leads == ["3"] and len(report.orphan_cards) == 1
+    assert [a.kind for a in report.pending] == ["create_card"] and report.sync_count == 1
+
+
+def test_push_and_pull_copy_status_one_way(tmp_path: Path):
+    sheet, board = FakeSheet(leads(2)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    sheet.row("1")["status"] = "LOST"
+    board.move_card(sheet.row("2")["trello_card_id"], "DONE")
+    assert eng.pull().sheet_updated == 2  # the card wins for both
+    assert sheet.row("1")["status"] == "NEW" and sheet.row("2")["status"] == "QUALIFIED"
+    sheet.row("1")["status"] = "CONTACTED"
+    assert eng.push().moved == 1
+    assert board.cards[sheet.row("1")["trello_card_id"]].list_name == "IN_PROGRESS"
