@@ -1,0 +1,1 @@
+"""The command line's parts: output, the settings session, doctor, watch."""

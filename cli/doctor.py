@@ -1,0 +1,148 @@
+"""`doctor`: check the setup step by step and say how to fix each failure.
+
+Each check runs only if the ones it depends on passed, so the first FAIL is
+the one to fix.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from core.errors import AccessDeniedError, BadCredentialsError, BadLayoutError, NotFoundError, WorkLeadError
+from core.models import REQUIRED_COLUMNS
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FIX = "set it in .env (copy .env.example) or in the environment; see README.md, Setting up."
+TRELLO_FIX = ("get a key and token at https://trello.com/app-key and the board id from the board's "
+              "URL + .json; put them in TRELLO_API_KEY, TRELLO_TOKEN, TRELLO_BOARD_ID.")
+HEADER_FIX = f"row 1 of the worksheet must hold the columns {', '.join(REQUIRED_COLUMNS)} (any order)."
+LISTS_FIX = "run `python main.py doctor --fix` to create them, or add them on the board by hand."
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+    fix: str = ""
+
+
+class Doctor:
+    def __init__(self, session: Any, fix: bool = False) -> None:
+        self.session = session
+        self.fix = fix
+        self.checks: list[Check] = []
+
+    @property
+    def all_ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def run(self) -> list[Check]:
+        settings = self._settings()
+        if settings is not None:
+            sheet = self._sheet(settings)
+            if sheet is not None:
+                self._header(sheet)
+                self._write_access(sheet)
+            board = self._board(settings)
+            if board is not None:
+                self._lists(board, settings)
+        return self.checks
+
+    def _add(self, name: str, ok: bool, detail: str = "", fix: str = "") -> None:
+        self.checks.append(Check(name, ok, detail, fix))
+
+    def _settings(self) -> Optional[Any]:
+        try:
+            settings = self.session.settings()
+        except WorkLeadError as exc:
+            self._add("Settings", False, exc.message, SETTINGS_FIX)
+            return None
+        where = " (local sandbox)" if getattr(settings, "sandbox", False) else ""
+        self._add("GOOGLE_CREDENTIALS_PATH", True, f"{settings.google_credentials_path}{where}")
+        self._add("SPREADSHEET_ID", True, settings.spreadsheet_id)
+        self._add("WORKSHEET", True, settings.worksheet or "the first worksheet")
+        self._add("TRELLO_API_KEY, TRELLO_TOKEN", True, "set")
+        self._add("TRELLO_BOARD_ID", True, settings.trello_board_id)
+        self._add("MAPPING_FILE", True, str(settings.mapping_file))
+        return settings
+
+    def _sheet(self, settings: Any) -> Optional[Any]:
+        from clients.lead_tracker import LeadTracker
+
+        return self._attempt("Google Sheets reachable, sheet opens",
+                             lambda: _opened(LeadTracker.from_settings(settings)), _google_fix)
+
+    def _header(self, sheet: Any) -> None:
+        def read() -> tuple[Any, str]:
+            snapshot = sheet.read()
+            return snapshot, f"worksheet '{snapshot.title}', {len(snapshot.leads)} leads"
+
+        self._attempt("Sheet header", read, lambda exc: HEADER_FIX if isinstance(exc, BadLayoutError)
+                      else _google_fix(exc, sheet))
+
+    def _write_access(self, sheet: Any) -> None:
+        self._attempt("Sheet write access", lambda: (sheet.check_write_access(), "can edit"),
+                      lambda exc: _share_fix(sheet))
+
+    def _board(self, settings: Any) -> Optional[Any]:
+        from clients.work_tracker import WorkTracker
+
+        return self._attempt("Trello reachable, board opens",
+                             lambda: _opened(WorkTracker.from_settings(settings), "last_activity"),
+                             lambda exc: TRELLO_FIX)
+
+    def _lists(self, board: Any, settings: Any) -> None:
+        wanted = settings.status_map.list_names
+        try:
+            missing = board.missing_lists(wanted)
+            if missing and self.fix:
+                board.create_lists(missing)
+                self._add("Trello lists", True, f"created {', '.join(missing)}")
+                return
+        except WorkLeadError as exc:
+            self._add("Trello lists", False, exc.message, TRELLO_FIX)
+            return
+        if missing:
+            self._add("Trello lists", False, f"missing {', '.join(missing)}", LISTS_FIX)
+        else:
+            self._add("Trello lists", True, ", ".join(wanted))
+
+    def _attempt(self, name: str, step: Callable[[], tuple[Any, str]], fix: Callable[..., str]) -> Any:
+        """Run one check; a WorkLeadError is a FAIL with its sentence, anything else too (logged)."""
+        try:
+            outcome = step()
+        except WorkLeadError as exc:
+            self._add(name, False, exc.message, fix(exc))
+            return None
+        except Exception as exc:  # doctor must finish its list whatever one check hits
+            log.error("doctor: %s failed unexpectedly", name, exc_info=True, extra={"file_only": True})
+            self._add(name, False, f"unexpected {type(exc).__name__}", "see the log file for details.")
+            return None
+        value, detail = outcome
+        self._add(name, True, detail)
+        return value
+
+
+def _opened(client: Any, probe: str = "modified_time") -> tuple[Any, str]:
+    """The client, once a cheap request proved the credentials and the id are good."""
+    stamp = getattr(client, probe)()
+    return client, f"last changed {stamp}" if stamp else ""
+
+
+def _google_fix(exc: BaseException, sheet: Any = None) -> str:
+    if isinstance(exc, AccessDeniedError):
+        return _share_fix(sheet) if sheet is not None else "share the sheet with the service account as Editor."
+    if isinstance(exc, NotFoundError):
+        return "check SPREADSHEET_ID (the part of the sheet's URL between /d/ and /edit) and WORKSHEET."
+    if isinstance(exc, BadCredentialsError):
+        return ("download a fresh JSON key for the service account (Google Cloud Console, IAM, "
+                "Service accounts, Keys) and point GOOGLE_CREDENTIALS_PATH at it.")
+    return "check the network connection and try again; details are in the log file."
+
+
+def _share_fix(sheet: Any) -> str:
+    email = getattr(sheet, "service_account_email", "") or "the service account's e-mail"
+    return f"open the sheet, Share, and add {email} as Editor."

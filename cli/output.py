@@ -1,0 +1,259 @@
+"""Everything WorkLead prints: summaries, the dry-run plan, the status report, progress.
+
+Output goes through rich. On a terminal it has colour and boxes; piped or
+captured (cron, tests) it is plain aligned text. Every byte passes the same
+redactor as the logs, so no secret reaches the console whatever an error says.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Iterable, Optional, TextIO
+
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from core.logger import redact
+
+# Below this many actions a progress bar only flickers.
+PROGRESS_MIN_ACTIONS = 20
+PLAIN_WIDTH = 120
+
+SUMMARY_ROWS: tuple[tuple[str, str], ...] = (
+    ("created", "Created"),
+    ("moved", "Moved"),
+    ("sheet_updated", "Updated in the sheet"),
+    ("card_updated", "Card updates"),
+    ("archived", "Archived"),
+    ("deleted", "Deleted"),
+    ("conflicts", "Conflicts"),
+    ("skipped", "Skipped"),
+    ("failed", "Failed"),
+    ("held_back", "Held back"),
+)
+
+
+class RedactingStream:
+    """A text stream that masks secrets on the way out and otherwise behaves like its target."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        self._target.write(redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def isatty(self) -> bool:
+        return self._target.isatty()
+
+    def fileno(self) -> int:
+        return self._target.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._target, "encoding", "utf-8") or "utf-8"
+
+
+def make_console(stderr: bool = False) -> Console:
+    target = sys.stderr if stderr else sys.stdout
+    terminal = target.isatty()
+    return Console(file=RedactingStream(target), highlight=False, soft_wrap=False,
+                   width=None if terminal else PLAIN_WIDTH, force_terminal=None)
+
+
+class Printer:
+    """The CLI's voice: one object that knows how to show each kind of result."""
+
+    def __init__(self, out: Optional[Console] = None, err: Optional[Console] = None) -> None:
+        self.out = out or make_console()
+        self.err = err or make_console(stderr=True)
+
+    @property
+    def terminal(self) -> bool:
+        return self.out.is_terminal
+
+    def line(self, text: str = "", style: Optional[str] = None) -> None:
+        self.out.print(Text(text, style=style or ""), markup=False, soft_wrap=True)
+
+    def error(self, text: str) -> None:
+        self.err.print(Text(text, style="bold red"), markup=False, soft_wrap=True)
+
+    def warn(self, text: str) -> None:
+        self.err.print(Text(text, style="yellow"), markup=False, soft_wrap=True)
+
+    def ask(self, prompt: str) -> str:
+        """A line from stdin; EOFError passes through (the caller treats it as quit)."""
+        self.out.print(Text(prompt), end="", markup=False)
+        self.out.file.flush()
+        return input()
+
+    def _table(self, title: Optional[str] = None, **kwargs: Any) -> Table:
+        # The title is a line of its own: a table title wraps to the table's width.
+        if title:
+            self.line(title, style="bold")
+        style = box.SIMPLE_HEAD if self.terminal else None
+        return Table(box=style, show_edge=False, header_style="bold" if self.terminal else "",
+                     pad_edge=False, **kwargs)
+
+    # -- results ---------------------------------------------------------------
+    def summary(self, result: Any) -> None:
+        counts = _counts(result)
+        title = _operation_title(result)
+        table = self._table(title, show_header=False)
+        table.add_column("what")
+        table.add_column("count", justify="right")
+        for key, label in SUMMARY_ROWS:
+            value = counts.get(key, 0)
+            style = _count_style(key, value) if self.terminal else ""
+            table.add_row(label, Text(str(value), style=style))
+        self.out.print(table)
+        for message in getattr(result, "messages", []) or []:
+            self.line(f"- {message}")
+        for detail in getattr(result, "conflict_details", []) or []:
+            self.line(f"- conflict: {detail}", style="yellow")
+
+    def plan(self, actions: Iterable[Any], title: str = "Preview: what a full sync would do",
+             held: Iterable[Any] = ()) -> None:
+        actions = list(actions)
+        held = [a for a in held if a not in actions]
+        if not actions and not held:
+            self.line("Nothing to do: the sheet and the board are in step.")
+            return
+        table = self._table(title)
+        for name in ("Lead", "Name", "Action", "From -> To", "Reason"):
+            table.add_column(name, overflow="fold")
+        for action, note in [(a, "") for a in actions] + [(a, " (held back)") for a in held]:
+            table.add_row(_s(getattr(action, "lead_id", "")), _s(getattr(action, "name", "")),
+                          _s(getattr(action, "kind", "")) + note, _change(action),
+                          _s(getattr(action, "reason", "")))
+        self.out.print(table)
+
+    def status(self, report: Any) -> None:
+        table = self._table("Status", show_header=False)
+        table.add_column("what")
+        table.add_column("value", overflow="fold")
+        links = getattr(report, "links", None)
+        table.add_row("Linked leads", str(_size(links)))
+        for label, attr in (("Unlinked leads", "unlinked_leads"), ("Orphan cards", "orphan_cards"),
+                            ("Archived cards", "archived_cards")):
+            items = getattr(report, attr, None) or []
+            table.add_row(label, _listing(items))
+        table.add_row("Pending changes", str(_size(getattr(report, "pending", None))))
+        table.add_row("Last sync", _s(getattr(report, "last_sync", None)) or "never")
+        table.add_row("Sync count", str(getattr(report, "sync_count", 0) or 0))
+        conflicts = getattr(report, "last_conflicts", None) or []
+        table.add_row("Last run's conflicts", _listing(conflicts))
+        self.out.print(table)
+        pending = list(getattr(report, "pending", None) or [])
+        if pending:
+            self.plan(pending, title="Pending changes")
+        for message in getattr(report, "messages", []) or []:
+            self.line(f"- {message}")
+
+    def checklist(self, checks: Iterable[Any]) -> None:
+        for check in checks:
+            mark = Text("OK  ", style="green") if check.ok else Text("FAIL", style="bold red")
+            line = Text.assemble(mark, " ", check.name)
+            if check.detail:
+                line.append(f": {check.detail}")
+            self.out.print(line, markup=False)
+            if not check.ok and check.fix:
+                self.out.print(Text(f"      fix: {check.fix}"), markup=False)
+
+
+class BarProgress:
+    """core.sync_logic.Progress on a rich bar, shown only on a terminal and for long runs."""
+
+    def __init__(self, console: Console, threshold: int = PROGRESS_MIN_ACTIONS) -> None:
+        self._console = console
+        self._threshold = threshold
+        self._bar: Optional[Progress] = None
+        self._task: Any = None
+
+    def start(self, total: int, description: str) -> None:
+        self.stop()
+        if total < self._threshold or not self._console.is_terminal:
+            return
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TimeElapsedColumn(), console=self._console, transient=True)
+        self._bar.start()
+        self._task = self._bar.add_task(description, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def _counts(result: Any) -> dict[str, int]:
+    if hasattr(result, "as_counts"):
+        return dict(result.as_counts())
+    return {key: int(getattr(result, key, 0) or 0) for key, _ in SUMMARY_ROWS}
+
+
+OPERATION_TITLES = {"initial": "Initial sync", "full": "Full sync", "push": "Sheets -> Trello",
+                    "pull": "Trello -> Sheets", "lead": "One lead -> task", "card": "One task -> lead"}
+
+
+def _operation_title(result: Any) -> str:
+    operation = _s(getattr(result, "operation", "")) or "sync"
+    operation = OPERATION_TITLES.get(operation, operation)
+    suffix = " (dry run: nothing was changed)" if getattr(result, "dry_run", False) else ""
+    return f"Summary: {operation}{suffix}"
+
+
+def _count_style(key: str, value: int) -> str:
+    if not value:
+        return "dim"
+    return {"failed": "bold red", "conflicts": "yellow", "held_back": "yellow"}.get(key, "green")
+
+
+def _change(action: Any) -> str:
+    before, after = getattr(action, "from_value", None), getattr(action, "to_value", None)
+    if before is None and after is None:
+        return ""
+    return f"{before or '-'} -> {after or '-'}"
+
+
+def _size(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    try:
+        return len(value)
+    except TypeError:
+        return 0
+
+
+def _listing(items: Any, limit: int = 10) -> str:
+    items = list(items or [])
+    if not items:
+        return "none"
+    shown = ", ".join(_describe(item) for item in items[:limit])
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return f"{len(items)}: {shown}{more}"
+
+
+def _describe(item: Any) -> str:
+    """A lead, a card or a plain value, in a few words."""
+    if isinstance(item, str):
+        return item
+    if hasattr(item, "row") and hasattr(item, "email"):
+        return f"{item.id or '(no id)'} {item.name}".strip()
+    if hasattr(item, "list_name") and hasattr(item, "desc"):
+        return f"{item.name} ({item.id})"
+    return str(item)
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,78 @@
+"""One CLI run's settings: the configured services, or the local sandbox when asked or unconfigured.
+
+The sandbox is chosen only here, by base URLs and credentials; the engine and
+clients never know which services they talk to.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+SANDBOX_DIR = Path("data/sandbox")
+# A demo keeps its links beside the sandbox's state, away from a real board's mapping.
+SANDBOX_MAPPING_FILE = SANDBOX_DIR / "mapping.json"
+ENV_FILE = Path(".env")
+
+
+class Session:
+    """Settings, the in-process sandbox if any, and the engine, built once and closed once."""
+
+    def __init__(self, use_sandbox: bool, notice: Callable[[str], None], progress: Any = None,
+                 on_settings: Optional[Callable[[Any], None]] = None) -> None:
+        self.use_sandbox = use_sandbox
+        self._notice = notice
+        self._on_settings = on_settings
+        self._progress = progress
+        self._sandbox: Any = None
+        self._settings: Any = None
+        self._engine: Any = None
+
+    def settings(self) -> Any:
+        """The validated settings; raises SettingsError with one sentence naming what is wrong."""
+        if self._settings is None:
+            self._settings = self._load()
+            if self._on_settings is not None:
+                self._on_settings(self._settings)
+        return self._settings
+
+    def engine(self) -> Any:
+        if self._engine is None:
+            from core.sync_logic import SyncEngine
+
+            self._engine = SyncEngine.from_settings(self.settings(), progress=self._progress)
+        return self._engine
+
+    def close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.stop()
+            self._sandbox = None
+
+    def _load(self) -> Any:
+        from core.config import has_service_settings, load_settings
+
+        if not self.use_sandbox and not has_service_settings(env_file=ENV_FILE):
+            self._notice("No Google or Trello settings were found (.env or environment), so WorkLead "
+                         "runs against the local sandbox in data/sandbox/. See README.md to connect "
+                         "your own sheet and board.")
+            self.use_sandbox = True
+        if not self.use_sandbox:
+            return load_settings(env_file=ENV_FILE)
+        settings = load_settings(env_file=ENV_FILE, overrides=self._start_sandbox())
+        return dataclasses.replace(settings, sandbox=True)
+
+    def _start_sandbox(self) -> dict[str, str]:
+        from sandbox import Sandbox
+
+        self._sandbox = Sandbox(SANDBOX_DIR, port=0).start()
+        overrides = dict(self._sandbox.settings())
+        if not os.environ.get("MAPPING_FILE"):
+            overrides["MAPPING_FILE"] = str(SANDBOX_MAPPING_FILE)
+        return overrides
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: Optional[BaseException]) -> None:
+        self.close()

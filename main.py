@@ -1,0 +1,267 @@
+"""WorkLead's command line: the menu and the subcommands. Parse input, call the engine, print.
+
+Run `python main.py` for the menu, or `python main.py --help` for the subcommands.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from cli.output import BarProgress, Printer
+from cli.session import Session
+from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, Watcher
+from core.errors import WorkLeadError
+from core.logger import current_log_file, setup_logging
+
+log = logging.getLogger("worklead")
+
+MENU = """==============================
+WELCOME TO WORKLEAD SYNC TOOL
+==============================
+Choose an option:
+1. Initial sync (Leads -> Cards)
+2. Full bidirectional sync
+3. Bulk sync: ALL leads -> tasks (Sheets -> Trello)
+4. Bulk sync: ALL tasks -> leads (Trello -> Sheets)
+5. Sync ONE lead -> task (by lead ID)
+6. Sync ONE task -> lead (by lead ID or card ID)
+7. Preview full sync (dry run)
+8. Status report
+9. Watch: full sync every N seconds
+0. Check setup
+Q. Quit
+=============================="""
+MENU_CHOICES = "1-9, 0 or Q"
+YES = ("y", "yes")
+
+
+# -- parsing ------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="Keep a Google Sheets lead list and a Trello board in step. "
+                    "Without a subcommand, opens the menu.")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="run against the local sandbox (data/sandbox/) instead of the configured services")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("initial", help="create cards for leads that have none (menu 1)")
+    sync = sub.add_parser("sync", help="full two-way sync (menu 2; --dry-run is menu 7)")
+    sync.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    sync.add_argument("--force-delete", action="store_true",
+                      help="do deletions and archivings even above MAX_DELETE_PERCENT")
+    sub.add_parser("push", help="copy every linked lead's status to its card (menu 3)")
+    sub.add_parser("pull", help="copy every linked card's status to its lead (menu 4)")
+    sub.add_parser("lead", help="sync one lead's status to its card (menu 5)").add_argument("id")
+    sub.add_parser("card", help="sync one card's status to its lead (menu 6)").add_argument(
+        "id", metavar="ID_OR_LEAD_ID", help="a 24-hex-digit card id, or a lead id")
+    sub.add_parser("status", help="links, unlinked leads, orphans, pending changes (menu 8)")
+    watch = sub.add_parser("watch", help="full sync every N seconds until Ctrl-C (menu 9)")
+    watch.add_argument("--interval", type=_positive_float, default=DEFAULT_INTERVAL, metavar="SECONDS")
+    watch.add_argument("--runs", type=_positive_int, default=None, metavar="N", help="stop after N rounds")
+    doctor = sub.add_parser("doctor", help="check settings, access, header and lists (menu 0)")
+    doctor.add_argument("--fix", action="store_true", help="create missing Trello lists")
+    serve = sub.add_parser("sandbox", help="serve the local sandbox alone and print its settings")
+    serve.add_argument("--port", type=int, default=8765)
+    return parser
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+# -- running one operation ------------------------------------------------------------
+def guarded(printer: Printer, step: Callable[[], int]) -> int:
+    """Run a step; WorkLead's errors become their sentence, anything else one line and the log."""
+    try:
+        return step()
+    except WorkLeadError as exc:
+        log.error("%s", exc.message, extra={"file_only": True})
+        printer.error(exc.message)
+        return exc.exit_code
+    except Exception as exc:  # the last line of defence: one sentence, traceback to the log only
+        log.error("Unexpected error", exc_info=True, extra={"file_only": True})
+        where = current_log_file() or "the log file"
+        printer.error(f"Unexpected error ({type(exc).__name__}: {exc}); details in {where}.")
+        return 1
+
+
+def show(printer: Printer, result: Any) -> int:
+    if getattr(result, "dry_run", False):
+        printer.plan(list(getattr(result, "plan", []) or []), held=list(getattr(result, "held", []) or []))
+    printer.summary(result)
+    return int(result.exit_code)
+
+
+def run_sync(session: Session, printer: Printer, dry_run: bool = False, force_delete: bool = False) -> Any:
+    result = session.engine().full_sync(dry_run=dry_run, force_delete=force_delete)
+    show(printer, result)
+    return result
+
+
+def held_back_hint(printer: Printer, result: Any) -> None:
+    if getattr(result, "held_back", 0) and not getattr(result, "dry_run", False):
+        printer.warn(f"{result.held_back} deletions or archivings were held back by a safety guard; "
+                     f"everything else was done. Check the sheet and the board; if the deletions are "
+                     f"intended, `python main.py sync --force-delete` does them.")
+
+
+def status(session: Session, printer: Printer) -> int:
+    printer.status(session.engine().status_report())
+    return 0
+
+
+def doctor(session: Session, printer: Printer, fix: bool) -> int:
+    from cli.doctor import Doctor
+
+    checkup = Doctor(session, fix=fix)
+    printer.checklist(checkup.run())
+    if checkup.all_ok:
+        printer.line("Everything is set up.", style="green")
+        return 0
+    return 2
+
+
+def watch(session: Session, printer: Printer, interval: float, runs: Optional[int]) -> int:
+    return Watcher(session.engine, printer, interval=interval, runs=runs).run()
+
+
+# -- subcommands ----------------------------------------------------------------------
+def run_command(args: argparse.Namespace, session: Session, printer: Printer) -> int:
+    command = args.command
+    if command == "doctor":
+        return doctor(session, printer, args.fix)
+    if command == "status":
+        return guarded(printer, lambda: status(session, printer))
+    if command == "watch":
+        return guarded(printer, lambda: watch(session, printer, args.interval, args.runs))
+    if command == "sync":
+        def sync() -> int:
+            result = run_sync(session, printer, args.dry_run, args.force_delete)
+            held_back_hint(printer, result)
+            return int(result.exit_code)
+        return guarded(printer, sync)
+    calls: dict[str, Callable[[Any], Any]] = {
+        "initial": lambda e: e.initial_sync(),
+        "push": lambda e: e.push(),
+        "pull": lambda e: e.pull(),
+        "lead": lambda e: e.sync_lead(args.id.strip()),
+        "card": lambda e: e.sync_card(args.id.strip()),
+    }
+    return guarded(printer, lambda: show(printer, calls[command](session.engine())))
+
+
+# -- the menu -------------------------------------------------------------------------
+class Menu:
+    """The original numbered menu, plus 7, 8, 9 and 0. Reads choices from stdin until Q or EOF."""
+
+    def __init__(self, session: Session, printer: Printer) -> None:
+        self.session = session
+        self.printer = printer
+        self.actions: dict[str, Callable[[], int]] = {
+            "1": lambda: self._engine_call(lambda e: e.initial_sync()),
+            "2": self._full_sync,
+            "3": lambda: self._engine_call(lambda e: e.push()),
+            "4": lambda: self._engine_call(lambda e: e.pull()),
+            "5": lambda: self._with_id("Lead ID: ", lambda e, i: e.sync_lead(i)),
+            "6": lambda: self._with_id("Lead ID or card ID: ", lambda e, i: e.sync_card(i)),
+            "7": lambda: guarded(self.printer, lambda: int(run_sync(self.session, self.printer, True).exit_code)),
+            "8": lambda: guarded(self.printer, lambda: status(self.session, self.printer)),
+            "9": self._watch,
+            "0": lambda: doctor(self.session, self.printer, fix=False),
+        }
+
+    def run(self) -> int:
+        # Settings first, so the sandbox banner or a settings problem shows before the menu.
+        guarded(self.printer, lambda: (self.session.settings(), 0)[1])
+        while True:
+            self.printer.line(MENU)
+            try:
+                answer = self.printer.ask("Enter your choice: ").strip()
+                choice = answer.upper()
+                if choice == "Q":
+                    self.printer.line("Goodbye.")
+                    return 0
+                action = self.actions.get(choice)
+                if action is None:
+                    self.printer.error(f"'{answer}' is not an option. Choose {MENU_CHOICES}.")
+                    continue
+                action()
+            except EOFError:
+                self.printer.line()
+                return 0
+            self.printer.line()
+
+    def _engine_call(self, call: Callable[[Any], Any]) -> int:
+        return guarded(self.printer, lambda: show(self.printer, call(self.session.engine())))
+
+    def _with_id(self, prompt: str, call: Callable[[Any, str], Any]) -> int:
+        value = self.printer.ask(prompt).strip()
+        if not value:
+            self.printer.error("No id given; nothing was synced.")
+            return 2
+        return self._engine_call(lambda e: call(e, value))
+
+    def _full_sync(self) -> int:
+        def sync() -> int:
+            result = run_sync(self.session, self.printer)
+            held = getattr(result, "held_back", 0)
+            if held and self.printer.ask(f"Delete/archive {held} items anyway? [y/N] ").strip().lower() in YES:
+                result = run_sync(self.session, self.printer, force_delete=True)
+            return int(result.exit_code)
+        return guarded(self.printer, sync)
+
+    def _watch(self) -> int:
+        answer = self.printer.ask(f"Seconds between syncs [{DEFAULT_INTERVAL:g}]: ").strip()
+        try:
+            interval = _positive_float(answer) if answer else DEFAULT_INTERVAL
+        except (ValueError, argparse.ArgumentTypeError):
+            self.printer.error(f"'{answer}' is not a number of seconds; nothing was started.")
+            return 2
+        code = guarded(self.printer, lambda: watch(self.session, self.printer, interval, None))
+        return 0 if code == INTERRUPTED else code
+
+
+# -- entry point ------------------------------------------------------------------------
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sandbox":
+        from sandbox.cli import serve
+
+        return serve(port=args.port)
+    printer = Printer()
+    setup_logging(Path(os.environ.get("LOG_DIR") or "logs"))
+    session = Session(args.sandbox, notice=printer.warn, progress=BarProgress(printer.out),
+                      on_settings=_settings_loaded)
+    if args.sandbox:
+        printer.warn("Using the local sandbox in data/sandbox/ (no real service is touched).")
+    try:
+        with session:
+            if args.command is None:
+                return Menu(session, printer).run()
+            return run_command(args, session, printer)
+    except KeyboardInterrupt:
+        printer.warn("Stopped (Ctrl-C). Finished steps are saved in the mapping file.")
+        return INTERRUPTED
+
+
+def _settings_loaded(settings: Any) -> None:
+    # Now the log folder is known and every secret can be masked.
+    setup_logging(Path(settings.log_dir), settings.secrets())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

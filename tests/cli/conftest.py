@@ -1,0 +1,120 @@
+"""Helpers for the command-line tests: `python main.py` as a real subprocess against a sandbox."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+from sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[2]
+MAIN = REPO / "main.py"
+# Every setting WorkLead reads: removed from the inherited environment so a
+# developer's own .env values never leak into a test run.
+SETTING_NAMES = ("GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "WORKSHEET", "TRELLO_API_KEY", "TRELLO_TOKEN",
+                 "TRELLO_BOARD_ID", "MAPPING_FILE", "CONFLICT_WINNER", "STATUS_MAP", "MAX_DELETE_PERCENT",
+                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT")
+RUN_TIMEOUT = 120
+
+
+@dataclass
+class Run:
+    code: int
+    out: str  # stdout and stderr together, as a user sees them
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("FORCE_COLOR", None)
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str], stdin: str = "",
+            timeout: float = RUN_TIMEOUT) -> Run:
+    proc = subprocess.run([sys.executable, str(MAIN), *args], cwd=cwd, env=env, input=stdin,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    return Run(proc.returncode, proc.stdout)
+
+
+class Cli:
+    """`python main.py` in an empty folder, pointed at a sandbox through its settings."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], sandbox: Optional[Sandbox]) -> None:
+        self.workdir = workdir
+        self.env = env
+        self.sandbox = sandbox
+
+    def __call__(self, *args: str, stdin: str = "", **env: str) -> Run:
+        return run_cli(list(args), self.workdir, {**self.env, **env}, stdin)
+
+    @property
+    def mapping_file(self) -> Path:
+        return Path(self.env["MAPPING_FILE"])
+
+    @property
+    def log_dir(self) -> Path:
+        return Path(self.env["LOG_DIR"])
+
+    def log_text(self) -> str:
+        return "".join(p.read_text(encoding="utf-8") for p in self.log_dir.glob("*.log"))
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    path = tmp_path / "work"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def cli(sandbox: Sandbox, workdir: Path, tmp_path: Path) -> Cli:
+    env = base_env(**sandbox.settings(), MAPPING_FILE=str(tmp_path / "state" / "mapping.json"),
+                   LOG_DIR=str(tmp_path / "logs"))
+    return Cli(workdir, env, sandbox)
+
+
+# -- changing the sandbox's data behind WorkLead's back, as a user would in the browser --------
+def google(sandbox: Sandbox) -> Any:
+    return next(s for s in sandbox.services if s.name == "google")
+
+
+def trello(sandbox: Sandbox) -> Any:
+    return next(s for s in sandbox.services if s.name == "trello")
+
+
+def set_header(sandbox: Sandbox, header: list[str]) -> None:
+    from sandbox.google import cells
+
+    with sandbox.lock:
+        sheet = google(sandbox).lead_spreadsheet().first_sheet()
+        sheet.write(0, 0, [[cells.from_input(v, user_entered=False) for v in header]])
+
+
+def board_cards(sandbox: Sandbox) -> list[Any]:
+    with sandbox.lock:
+        return list(trello(sandbox).model.cards_of_board(sandbox.creds.board_id, "all"))
+
+
+def delete_cards(sandbox: Sandbox, count: int) -> None:
+    with sandbox.lock:
+        model = trello(sandbox).model
+        for card in list(model.cards_of_board(sandbox.creds.board_id, "all"))[:count]:
+            model.delete_card(card.id)
+
+
+def archive_list(sandbox: Sandbox, name: str) -> None:
+    with sandbox.lock:
+        model = trello(sandbox).model
+        model.update_list(model.list_named(name, sandbox.creds.board_id).id, closed=True)
+
+
+def issued_access_tokens(sandbox: Sandbox) -> list[str]:
+    with sandbox.lock:
+        return list(google(sandbox).model.tokens)

@@ -1,0 +1,261 @@
+"""Every subcommand as a user runs it: `python main.py COMMAND` against a sandbox, with its exit code."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import (MAIN, Cli, archive_list, base_env, board_cards, delete_cards, run_cli,
+                                set_header)
+
+
+def assert_plain_sentence(out: str) -> None:
+    assert "Traceback" not in out
+    assert "File \"" not in out
+
+
+def test_initial_creates_a_card_per_open_lead_and_prints_the_summary(cli: Cli) -> None:
+    run = cli("initial")
+    assert run.code == 0, run.out
+    assert "Created" in run.out and "Failed" in run.out
+    assert len(board_cards(cli.sandbox)) > 0
+    assert json.loads(cli.mapping_file.read_text())["lead_to_card"]
+
+
+def test_sync_twice_changes_nothing_the_second_time(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    cards = len(board_cards(cli.sandbox))
+    again = cli("sync")
+    assert again.code == 0, again.out
+    assert len(board_cards(cli.sandbox)) == cards
+    assert _count(again.out, "Created") == 0
+
+
+def _count(out: str, label: str) -> int:
+    for line in out.splitlines():
+        if line.strip().startswith(label):
+            return int(line.split()[-1])
+    raise AssertionError(f"no {label} line in:\n{out}")
+
+
+def test_dry_run_shows_the_plan_as_a_table_and_changes_nothing(cli: Cli) -> None:
+    run = cli("sync", "--dry-run")
+    assert run.code == 0, run.out
+    for column in ("Lead", "Name", "Action", "From -> To", "Reason"):
+        assert column in run.out
+    assert "dry run" in run.out
+    assert board_cards(cli.sandbox) == []
+    assert not cli.mapping_file.exists() or not json.loads(cli.mapping_file.read_text()).get("lead_to_card")
+
+
+def test_push_pull_lead_and_card_exit_0_after_a_sync(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    mapping = json.loads(cli.mapping_file.read_text())
+    lead_id, card_id = next(iter(mapping["lead_to_card"].items()))
+    for args in (["push"], ["pull"], ["lead", lead_id], ["card", lead_id], ["card", card_id]):
+        run = cli(*args)
+        assert run.code == 0, (args, run.out)
+        assert "Failed" in run.out
+
+
+def test_status_report_lists_links_and_last_sync(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    run = cli("status")
+    assert run.code == 0, run.out
+    for label in ("Linked leads", "Unlinked leads", "Orphan cards", "Archived cards", "Pending changes",
+                  "Last sync", "Sync count", "Last run's conflicts"):
+        assert label in run.out
+    assert "never" not in run.out.split("Last sync")[1].splitlines()[0]
+
+
+def test_watch_skips_the_full_sync_when_nothing_changed(cli: Cli) -> None:
+    run = cli("watch", "--interval", "0", "--runs", "3")
+    assert run.code == 0, run.out
+    assert run.out.count("running a full sync") >= 1
+    assert "full sync skipped" in run.out
+    assert "Watch stopped after 3 rounds" in run.out
+
+
+def test_doctor_reports_every_check_ok_on_a_good_setup(cli: Cli) -> None:
+    run = cli("doctor")
+    assert run.code == 0, run.out
+    assert "FAIL" not in run.out
+    for check in ("SPREADSHEET_ID", "Sheet header", "Sheet write access", "Trello lists"):
+        assert check in run.out
+
+
+def test_doctor_names_a_missing_list_and_fix_creates_it(cli: Cli) -> None:
+    archive_list(cli.sandbox, "DONE")
+    run = cli("doctor")
+    assert run.code == 2, run.out
+    assert "FAIL" in run.out and "DONE" in run.out and "doctor --fix" in run.out
+    fixed = cli("doctor", "--fix")
+    assert fixed.code == 0, fixed.out
+    assert "created DONE" in fixed.out
+    assert cli("doctor").code == 0
+
+
+def test_a_missing_list_stops_sync_with_exit_2_and_one_sentence(cli: Cli) -> None:
+    archive_list(cli.sandbox, "IN_PROGRESS")
+    run = cli("sync")
+    assert run.code == 2, run.out
+    assert "IN_PROGRESS" in run.out
+    assert_plain_sentence(run.out)
+
+
+def test_deleting_most_cards_is_held_back_with_exit_4_until_forced(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    linked = len(json.loads(cli.mapping_file.read_text())["lead_to_card"])
+    delete_cards(cli.sandbox, linked - 2)  # most, not all: an empty board is never read as deletions
+    held = cli("sync")
+    assert held.code == 4, held.out
+    assert "--force-delete" in held.out
+    forced = cli("sync", "--force-delete")
+    assert forced.code == 0, forced.out
+    assert _count(forced.out, "Deleted") > 0
+
+
+def test_a_second_sync_while_one_holds_the_lock_exits_3_naming_the_process(cli: Cli) -> None:
+    from core.mapping import MappingStore
+
+    cli.mapping_file.parent.mkdir(parents=True, exist_ok=True)
+    with MappingStore(cli.mapping_file).lock():
+        run = cli("sync")
+    assert run.code == 3, run.out
+    assert "process" in run.out
+    assert_plain_sentence(run.out)
+
+
+# -- settings and usage errors: one plain sentence, exit 2 ----------------------------------
+def test_partial_settings_stop_with_exit_2_naming_what_is_missing(cli: Cli) -> None:
+    env = {k: v for k, v in cli.env.items() if k not in ("TRELLO_TOKEN", "TRELLO_BOARD_ID")}
+    run = run_cli(["sync"], cli.workdir, env)
+    assert run.code == 2, run.out
+    assert "TRELLO_TOKEN" in run.out and "TRELLO_BOARD_ID" in run.out
+    assert_plain_sentence(run.out)
+
+
+def test_a_bad_trello_token_is_one_sentence_with_exit_2(cli: Cli) -> None:
+    run = cli("sync", TRELLO_TOKEN="ATTA" + "0" * 64)
+    assert run.code == 2, run.out
+    assert "token" in run.out.lower()
+    assert_plain_sentence(run.out)
+
+
+def test_an_unknown_spreadsheet_id_is_one_sentence_with_exit_2(cli: Cli) -> None:
+    run = cli("sync", SPREADSHEET_ID="1" + "x" * 43)
+    assert run.code == 2, run.out
+    assert "SPREADSHEET_ID" in run.out or "spreadsheet" in run.out.lower()
+    assert_plain_sentence(run.out)
+
+
+def test_a_missing_key_file_is_one_sentence_with_exit_2(cli: Cli, tmp_path: Path) -> None:
+    run = cli("sync", GOOGLE_CREDENTIALS_PATH=str(tmp_path / "nowhere.json"))
+    assert run.code == 2, run.out
+    assert "GOOGLE_CREDENTIALS_PATH" in run.out
+    assert_plain_sentence(run.out)
+
+
+def test_a_wrong_header_is_one_sentence_with_exit_2_and_nothing_is_deleted(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    cards = len(board_cards(cli.sandbox))
+    set_header(cli.sandbox, ["ident", "name", "email", "status", "source", "trello_card_id"])
+    run = cli("sync")
+    assert run.code == 2, run.out
+    assert "id" in run.out
+    assert_plain_sentence(run.out)
+    assert len([c for c in board_cards(cli.sandbox) if not c.closed]) == cards
+
+
+@pytest.mark.parametrize("args", [["bogus"], ["lead"], ["watch", "--interval", "soon"]])
+def test_usage_errors_exit_2(cli: Cli, args: list[str]) -> None:
+    run = cli(*args)
+    assert run.code == 2, run.out
+    assert "usage:" in run.out
+    assert_plain_sentence(run.out)
+
+
+# -- the sandbox, chosen or automatic ------------------------------------------------------
+def test_a_run_in_an_empty_folder_without_settings_uses_the_sandbox_and_carries_on(workdir: Path) -> None:
+    env = base_env()
+    first = run_cli(["sync"], workdir, env)
+    assert first.code == 0, first.out
+    assert "No Google or Trello settings were found" in first.out
+    assert (workdir / "data" / "sandbox" / "state.json").exists()
+    assert list((workdir / "logs").glob("sync_*.log"))
+    created = _count(first.out, "Created")
+    assert created > 0
+    second = run_cli(["sync"], workdir, env)
+    assert second.code == 0, second.out
+    assert _count(second.out, "Created") == 0
+
+
+def test_sandbox_flag_ignores_configured_services(workdir: Path) -> None:
+    env = base_env(SPREADSHEET_ID="1" + "z" * 43, TRELLO_API_KEY="k" * 32, TRELLO_TOKEN="t" * 64,
+                   TRELLO_BOARD_ID="b" * 24)
+    run = run_cli(["--sandbox", "status"], workdir, env)
+    assert run.code == 0, run.out
+    assert "sandbox" in run.out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_sandbox_subcommand_serves_and_prints_the_settings(workdir: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(MAIN), "sandbox", "--port", str(port)], cwd=workdir,
+                            env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                break
+        out = "".join(lines)
+        assert f"TRELLO_API_URL=http://127.0.0.1:{port}" in out
+        assert "SPREADSHEET_ID=" in out
+        assert (workdir / "data" / "sandbox" / "sandbox.env").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_ctrl_c_during_a_sync_stops_cleanly_with_exit_130(cli: Cli) -> None:
+    import signal
+
+    import requests
+
+    requests.post(f"{cli.sandbox.url}/_sandbox/faults", json={"latency_ms": 150, "rules": []}, timeout=5)
+    proc = subprocess.Popen([sys.executable, str(MAIN), "sync"], cwd=cli.workdir, env=cli.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        # Interrupt once cards are being written, so the run is mid-way.
+        for _ in range(600):
+            if any(e["method"] == "POST" and e["path"].startswith("/1/cards")
+                   for e in cli.sandbox.log.entries()):
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out
+    assert "Traceback" not in out
+    if cli.mapping_file.exists():
+        json.loads(cli.mapping_file.read_text())  # whole, not half-written
+    requests.delete(f"{cli.sandbox.url}/_sandbox/faults", timeout=5)
+    after = cli("sync")
+    assert after.code == 0, after.out
+    titles = [c.name for c in board_cards(cli.sandbox) if not c.closed]
+    assert len(titles) == len(set(titles)), "a card was duplicated after the interrupted run"
