@@ -44,6 +44,7 @@ class LeadTracker:
         self.settings = settings
         self.spreadsheet_id = settings.spreadsheet_id
         self.service_account_email: str = session.credentials.service_account_email
+        self.session = session
         self._http = gspread.Client(auth=session.credentials, session=session).http_client
         self._title: Optional[str] = settings.worksheet
         self._sheet_id: Optional[int] = None

@@ -30,6 +30,7 @@ class WorkTracker:
 
     def __init__(self, settings: Settings, session: TrelloSession) -> None:
         self.settings = settings
+        self.session = session
         # Credentials travel in the session's Authorization header; the client's key and
         # "secret" only feed query parameters that the session strips.
         self._client = TrelloClient(api_key="", api_secret="", http_service=session)

@@ -1,0 +1,72 @@
+"""Helpers for the client tests: settings and trackers pointed at the sandbox, fast retries."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+from clients.http import RetryPolicy
+from clients.lead_tracker import LeadTracker
+from clients.work_tracker import WorkTracker
+from core.config import Settings, load_settings
+from sandbox import Sandbox
+
+# Same attempts as production, tiny waits: the tests count requests, not seconds.
+FAST = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05, max_retry_after=2.0)
+
+
+def sandbox_settings(sandbox: Sandbox, **env: str) -> Settings:
+    return load_settings(env={**sandbox.settings(), **env}, env_file=None)
+
+
+def lead_tracker(settings: Settings) -> LeadTracker:
+    tracker = LeadTracker.from_settings(settings)
+    tracker.session.policy = FAST
+    return tracker
+
+
+def work_tracker(settings: Settings) -> WorkTracker:
+    tracker = WorkTracker.from_settings(settings)
+    tracker.session.policy = FAST
+    return tracker
+
+
+def api_requests(sandbox: Sandbox, service: str | None = None) -> list[dict[str, Any]]:
+    """The API requests the sandbox served (the OAuth token exchange left out)."""
+    return [e for e in sandbox.log.entries()
+            if e["path"] != "/token" and (service is None or e["service"] == service)]
+
+
+def trello_raw(sandbox: Sandbox, method: str, path: str, **params: Any) -> Any:
+    """A direct Trello call for test set-up (deleting a card, closing a list)."""
+    creds = sandbox.creds
+    header = f'OAuth oauth_consumer_key="{creds.trello_key}", oauth_token="{creds.trello_token}"'
+    response = requests.request(method, f"{sandbox.url}/1{path}", params=params,
+                                headers={"Authorization": header}, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture
+def settings(sandbox: Sandbox) -> Settings:
+    return sandbox_settings(sandbox)
+
+
+@pytest.fixture
+def sheet(settings: Settings) -> LeadTracker:
+    return lead_tracker(settings)
+
+
+@pytest.fixture
+def board(settings: Settings) -> WorkTracker:
+    return work_tracker(settings)
+
+
+@pytest.fixture
+def titled_sheet(sandbox: Sandbox) -> Iterator[LeadTracker]:
+    """A tracker whose settings name the worksheet, so no metadata is needed to read."""
+    probe = lead_tracker(sandbox_settings(sandbox))
+    title = probe.read().title
+    yield lead_tracker(dataclasses.replace(sandbox_settings(sandbox), worksheet=title))

@@ -1,0 +1,181 @@
+"""The board client against the Trello sandbox: request counts, safe retries, rate limit, errors."""
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import pytest
+
+from clients.work_tracker import WorkTracker
+from core.errors import AmbiguousWriteError, BadCredentialsError, NotFoundError, ServiceUnavailableError
+from sandbox import Sandbox
+from tests.clients.conftest import api_requests, sandbox_settings, trello_raw, work_tracker
+
+
+def test_reading_the_whole_board_costs_one_request(sandbox: Sandbox, board: WorkTracker) -> None:
+    card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 1")
+    sandbox.log.clear()
+    snapshot = board.read()
+    assert len(api_requests(sandbox)) == 1
+    assert set(snapshot.lists) == {"TODO", "IN_PROGRESS", "DONE", "LOST"}
+    assert [(c.id, c.list_name, c.lead_id) for c in snapshot.cards] == [(card.id, "TODO", "1")]
+
+
+def test_archived_cards_and_cards_in_archived_lists_are_read_as_archived(sandbox: Sandbox,
+                                                                         board: WorkTracker) -> None:
+    archived = board.create_card("TODO", "Follow-up: A", "Lead ID: 1")
+    board.archive_card(archived.id)
+    in_closed_list = board.create_card("LOST", "Follow-up: B", "Lead ID: 2")
+    trello_raw(sandbox, "PUT", f"/lists/{in_closed_list.list_id}/closed", value="true")
+    snapshot = board.read()
+    assert {c.id: c.closed for c in snapshot.cards} == {archived.id: True, in_closed_list.id: True}
+    assert "LOST" not in snapshot.lists
+
+
+def test_board_short_link_is_resolved_to_the_board(sandbox: Sandbox) -> None:
+    short = trello_raw(sandbox, "GET", f"/boards/{sandbox.creds.board_id}", fields="shortLink")["shortLink"]
+    tracker = work_tracker(sandbox_settings(sandbox, TRELLO_BOARD_ID=short))
+    assert tracker.read().board_id == sandbox.creds.board_id
+    tracker.create_lists(["Parked"])
+    assert "Parked" in tracker.read().lists
+
+
+def test_each_card_write_is_one_request(sandbox: Sandbox, board: WorkTracker) -> None:
+    board.read()
+    sandbox.log.clear()
+    card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 1\nEmail: a@x\nSource: web")
+    board.move_card(card.id, "DONE")
+    board.update_card(card.id, title="Follow-up: Ada L.", desc="Lead ID: 1")
+    board.archive_card(card.id)
+    log = api_requests(sandbox)
+    assert [e["method"] for e in log] == ["POST", "PUT", "PUT", "PUT"]
+    after = board.get_card(card.id)
+    assert after is not None
+    assert (after.list_name, after.name, after.closed) == ("DONE", "Follow-up: Ada L.", True)
+
+
+def test_new_cards_go_to_the_bottom_of_their_list(board: WorkTracker) -> None:
+    first = board.create_card("IN_PROGRESS", "Follow-up: A", "Lead ID: 1")
+    second = board.create_card("IN_PROGRESS", "Follow-up: B", "Lead ID: 2")
+    assert [c.id for c in board.read().cards if c.list_name == "IN_PROGRESS"][-2:] == [first.id, second.id]
+
+
+def test_a_deleted_card_reads_as_gone(sandbox: Sandbox, board: WorkTracker) -> None:
+    card = board.create_card("TODO", "Follow-up: A", "Lead ID: 1")
+    trello_raw(sandbox, "DELETE", f"/cards/{card.id}")
+    assert board.get_card(card.id) is None
+
+
+def test_missing_lists_are_found_and_created(sandbox: Sandbox, board: WorkTracker) -> None:
+    assert board.missing_lists(["TODO", "To Do", "Doing"]) == ["To Do", "Doing"]
+    board.create_lists(["To Do", "Doing"])
+    assert board.missing_lists(["TODO", "To Do", "Doing"]) == []
+    assert {"To Do", "Doing"} <= set(work_tracker(sandbox_settings(sandbox)).read().lists)
+
+
+@pytest.mark.parametrize("rule", [
+    {"status": 503, "after": True},
+    {"drop": True, "after": True},
+    {"status": 504, "after": True},
+], ids=["503-after-create", "dropped-after-create", "504-after-create"])
+def test_an_ambiguous_card_creation_is_never_repeated(sandbox: Sandbox, board: WorkTracker, rule: dict) -> None:
+    board.read()
+    sandbox.faults.configure({"rules": [{"path": "/1/cards", "method": "POST", "times": 1, **rule}]})
+    sandbox.log.clear()
+    with pytest.raises(AmbiguousWriteError):
+        board.create_card("TODO", "Follow-up: Ada", "Lead ID: 7")
+    assert len([e for e in api_requests(sandbox) if e["method"] == "POST"]) == 1
+    assert [c.lead_id for c in board.read().cards] == ["7"]  # the one card the engine will adopt
+
+
+@pytest.mark.parametrize("rule", [
+    {"status": 429, "retry_after": 0.05, "times": 2},
+    {"status": 429, "times": 2},
+], ids=["429-retry-after", "429-backoff"])
+def test_card_creation_refused_for_rate_is_retried_once_allowed(sandbox: Sandbox, board: WorkTracker,
+                                                                rule: dict) -> None:
+    board.read()
+    sandbox.faults.configure({"rules": [{"path": "/1/cards", "method": "POST", **rule}]})
+    sandbox.log.clear()
+    board.create_card("TODO", "Follow-up: Ada", "Lead ID: 7")
+    assert [e["status"] for e in api_requests(sandbox)] == [429, 429, 200]
+    assert len(board.read().cards) == 1
+
+
+@pytest.mark.parametrize("rule", [
+    {"status": 503, "times": 3},
+    {"drop": True, "times": 2},
+    {"status": 429, "times": 2},
+], ids=["503-burst", "dropped-connection", "429"])
+def test_transient_failures_on_reads_and_moves_are_retried(sandbox: Sandbox, board: WorkTracker, rule: dict) -> None:
+    card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 7")
+    sandbox.faults.configure({"rules": [{"path": "/1/*", "method": "GET", **rule},
+                                        {"path": "/1/cards/*", "method": "PUT", **rule}]})
+    sandbox.log.clear()
+    assert board.read().cards
+    board.move_card(card.id, "DONE")
+    statuses = [e["status"] for e in api_requests(sandbox)]
+    assert statuses.count(200) == 2 and len(statuses) == 2 * (rule["times"] + 1)
+
+
+def test_an_invalid_card_id_is_not_retried(sandbox: Sandbox, board: WorkTracker) -> None:
+    board.read()
+    sandbox.log.clear()
+    with pytest.raises(NotFoundError):
+        board.move_card("not-a-card", "DONE")
+    with pytest.raises(NotFoundError):
+        board.archive_card("0123456789abcdef01234567")
+    assert [e["status"] for e in api_requests(sandbox)] == [400, 404]
+
+
+def test_unknown_board_names_the_setting(sandbox: Sandbox) -> None:
+    tracker = work_tracker(sandbox_settings(sandbox, TRELLO_BOARD_ID="0123456789abcdef01234567"))
+    with pytest.raises(NotFoundError) as err:
+        tracker.read()
+    assert "TRELLO_BOARD_ID" in str(err.value)
+
+
+@pytest.mark.parametrize("setting", ["TRELLO_API_KEY", "TRELLO_TOKEN"])
+def test_rejected_trello_credentials_name_the_setting(sandbox: Sandbox, setting: str) -> None:
+    tracker = work_tracker(sandbox_settings(sandbox, **{setting: "0" * 32}))
+    with pytest.raises(BadCredentialsError) as err:
+        tracker.read()
+    assert setting in str(err.value)
+
+
+def test_server_errors_that_persist_are_reported_as_unavailable(sandbox: Sandbox, board: WorkTracker) -> None:
+    sandbox.faults.configure({"rules": [{"path": "/1/*", "status": 502, "times": 0}]})
+    with pytest.raises(ServiceUnavailableError):
+        board.read()
+    assert len(api_requests(sandbox)) == 6
+
+
+def test_concurrent_writes_stay_under_trellos_rate_limit(sandbox: Sandbox) -> None:
+    # Trello's limit scaled to 20 requests per second; ours just below it, same window.
+    sandbox.limits.configure({"enabled": True, "limits": {"trello_token": [20, 1.0], "trello_key": [60, 1.0]}})
+    settings = dataclasses.replace(sandbox_settings(sandbox), trello_rate_limit=18, trello_rate_window=1.0)
+    tracker = work_tracker(settings)
+    tracker.read()
+    cards = [tracker.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(8)]
+    sandbox.log.clear()
+    errors: list[BaseException] = []
+
+    def worker(chunk: list) -> None:
+        try:
+            for card in chunk:
+                tracker.move_card(card.id, "DONE")
+                tracker.update_card(card.id, desc=card.desc + "\n\nnote")
+                tracker.move_card(card.id, "IN_PROGRESS")
+                tracker.archive_card(card.id)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(cards[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = [e["status"] for e in api_requests(sandbox)]
+    assert errors == []
+    assert len(statuses) == 32 and statuses.count(429) == 0
+    assert all(c.closed and c.list_name == "IN_PROGRESS" for c in tracker.read().cards)
