@@ -18,7 +18,7 @@ ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
 SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]{40,50}\Z")
 SERVICE_HOSTS = ("sheets.googleapis.com", "www.googleapis.com")
 
-# Recorded behaviour the sandbox does not reproduce on purpose, by cassette: (why, interactions).
+# Cassettes left out of the replay, with the reason (none today: every recorded call is in scope).
 SKIPPED: dict[str, str] = {}
 
 
