@@ -242,3 +242,23 @@ def test_full_sync_with_nothing_to_do_costs_three_requests_at_2000_leads(empty_w
     second = engine.full_sync()
     assert second.plan == [] and len(empty_world.requests()) <= 3, empty_world.requests()
     assert len(engine.mapping.load().links) == 2000
+
+
+def test_initial_sync_creates_missing_cards_and_adopts_existing_ones(world: World):
+    existing = world.add_card("DONE", "Follow-up: Sofia", managed_block("3", "sofia@nordicpine.se", "LinkedIn"))
+    result = world.engine().initial_sync()
+    assert result.created == 9 and result.deleted == result.archived == 0
+    assert world.row("3")[CARD_ID] == existing.id and world.card_for("10") is None
+    assert len(world.cards()) == 10
+
+
+def test_create_that_failed_after_reaching_trello_is_adopted_next_run_not_duplicated(world: World):
+    import requests
+
+    rule = {"path": "/1/cards", "method": "POST", "status": 503, "times": 1, "after": True}
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [rule]}, timeout=5).raise_for_status()
+    first = world.engine().full_sync()
+    assert first.failed == 1 and first.created == 9 and first.exit_code == 1
+    second = world.engine().full_sync()
+    assert second.created == 0 and second.failed == 0
+    assert len(world.cards()) == 10 and all(r[CARD_ID] for r in world.rows() if r[STATUS] != "LOST")
