@@ -280,10 +280,8 @@ class _Planner:
             self._sync_pair(row, card, link)
         elif mode == "initial":
             self._adopt_only(row, card, link)
-        elif mode in ("push", "lead"):
-            self._push_pair(row, card, link)
         else:
-            self._pull_pair(row, card, link)
+            self._copy_pair(row, card, link, to_trello=mode in ("push", "lead"))
 
     def _create(self, row: _Row, why: str) -> None:
         lead = row.lead
@@ -317,9 +315,7 @@ class _Planner:
         lead = row.lead
         base = link.status if link else None
         if card.closed:
-            self.out.archived.append(lead.id)
-            self._say(f"Lead {lead.id} ({lead.name}): its card is archived; status not synced.")
-            self.out.links_after[lead.id] = Link(card.id, base, link.fields if link else None)
+            self._archived(lead, card, link)
             return
         new_status = self._pair_status(row, card, base)
         new_fields = self._refresh(row, card, link)
@@ -397,44 +393,30 @@ class _Planner:
         self.out.links_after[lead.id] = Link(card.id, row.status if agreed else None,
                                              lead.fields_hash if fields_match else None)
 
-    def _push_pair(self, row: _Row, card: Card, link: Optional[Link]) -> None:
+    def _copy_pair(self, row: _Row, card: Card, link: Optional[Link], to_trello: bool) -> None:
+        """Push (to_trello) or pull: copy the status one way for a linked pair."""
         lead = row.lead
-        base = link.status if link else None
         fields = link.fields if link else None
         if card.closed:
-            self._archived(lead, card, base, fields)
+            self._archived(lead, card, link)
             return
-        s = row.status
-        if s is None:
-            self.out.links_after[lead.id] = Link(card.id, base, fields)
-            return
-        if self.smap.status_for(card.list_name) != s:
-            self._move(lead, card, s, "sheet to Trello: the card follows the sheet")
-        self.out.links_after[lead.id] = Link(card.id, s, fields)
-
-    def _pull_pair(self, row: _Row, card: Card, link: Optional[Link]) -> None:
-        lead = row.lead
-        base = link.status if link else None
-        fields = link.fields if link else None
-        if card.closed:
-            self._archived(lead, card, base, fields)
-            return
-        c = self.smap.status_for(card.list_name)
-        if c is None:
+        self.out.links_after[lead.id] = Link(card.id, link.status if link else None, fields)
+        s, c = row.status, self.smap.status_for(card.list_name)
+        if c is None and not to_trello:
             self._unmapped(lead, card)
-            self.out.links_after[lead.id] = Link(card.id, base, fields)
             return
-        if row.status is None:
-            self.out.links_after[lead.id] = Link(card.id, base, fields)
+        if s is None:
             return
-        if row.status != c:
-            self._write_status(lead, card, c, "Trello to sheet: the sheet follows the card")
-        self.out.links_after[lead.id] = Link(card.id, c, fields)
+        if s != c and to_trello:
+            self._move(lead, card, s, "sheet to Trello: the card follows the sheet")
+        elif s != c:
+            self._write_status(lead, card, c, "Trello to sheet: the sheet follows the card")  # type: ignore[arg-type]
+        self.out.links_after[lead.id] = Link(card.id, s if to_trello else c, fields)
 
-    def _archived(self, lead: Lead, card: Card, base: Optional[str], fields: Optional[str]) -> None:
+    def _archived(self, lead: Lead, card: Card, link: Optional[Link]) -> None:
         self.out.archived.append(lead.id)
         self._say(f"Lead {lead.id} ({lead.name}): its card is archived; status not synced.")
-        self.out.links_after[lead.id] = Link(card.id, base, fields)
+        self.out.links_after[lead.id] = Link(card.id, link.status if link else None, link.fields if link else None)
 
     # -- single lead / single card ----------------------------------------------------------
     def _single_lead(self, rows: dict[str, _Row]) -> None:
