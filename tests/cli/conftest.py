@@ -89,12 +89,17 @@ def trello(sandbox: Sandbox) -> Any:
     return next(s for s in sandbox.services if s.name == "trello")
 
 
-def set_header(sandbox: Sandbox, header: list[str]) -> None:
+def write_sheet(sandbox: Sandbox, row: int, column: int, values: list[str]) -> None:
+    """Type values into the lead sheet from (row, column), both 1-based, as an editor would."""
     from sandbox.google import cells
 
     with sandbox.lock:
         sheet = google(sandbox).lead_spreadsheet().first_sheet()
-        sheet.write(0, 0, [[cells.from_input(v, user_entered=False) for v in header]])
+        sheet.write(row - 1, column - 1, [[cells.from_input(v, user_entered=False) for v in values]])
+
+
+def set_header(sandbox: Sandbox, header: list[str]) -> None:
+    write_sheet(sandbox, 1, 1, header)
 
 
 def board_cards(sandbox: Sandbox) -> list[Any]:
