@@ -1,0 +1,90 @@
+"""What the CLI prints: plain text when piped, a progress bar only on long terminal runs, no secrets."""
+from __future__ import annotations
+
+import io
+from typing import Iterator
+
+import pytest
+from rich.console import Console
+
+from cli.output import BarProgress, Printer, RedactingStream
+from core.logger import redact
+from core.planner import Action
+from core.sync_logic import SyncResult
+
+BOX_CHARS = set("─│┃━┏┓┗┛┡┩╇╈┼╭╮╰╯")
+
+
+def plain_printer() -> tuple[Printer, io.StringIO]:
+    buffer = io.StringIO()
+    console = Console(file=RedactingStream(buffer), highlight=False, width=120)
+    return Printer(console, console), buffer
+
+
+def terminal_console() -> tuple[Console, io.StringIO]:
+    buffer = io.StringIO()
+    return Console(file=buffer, force_terminal=True, width=100), buffer
+
+
+@pytest.fixture
+def known_secret() -> Iterator[str]:
+    secret = "ATTA" + "9" * 40
+    redact.add([secret])
+    yield secret
+    redact.clear()
+
+
+def action(lead: str = "7", kind: str = "move_card") -> Action:
+    return Action(kind=kind, lead_id=lead, name="Ada Lovelace", card_id="a" * 24, from_value="TODO",
+                  to_value="DONE", reason="the sheet changed")
+
+
+def test_a_piped_summary_is_plain_readable_text(capsys: pytest.CaptureFixture[str]) -> None:
+    printer, buffer = plain_printer()
+    printer.summary(SyncResult(operation="full", created=3, failed=1, messages=["lead 9: unknown status PENDING"]))
+    text = buffer.getvalue()
+    assert "\x1b[" not in text and not BOX_CHARS & set(text)
+    lines = [line.split() for line in text.splitlines()]
+    assert ["Created", "3"] in lines and ["Failed", "1"] in lines and ["Held", "back", "0"] in lines
+    assert "Updated in the sheet" in text and "Card updates" in text
+    assert "- lead 9: unknown status PENDING" in text
+
+
+def test_the_dry_run_table_shows_lead_name_action_change_and_reason() -> None:
+    printer, buffer = plain_printer()
+    printer.plan([action()], held=[action("8", "delete_row")])
+    text = buffer.getvalue()
+    header = next(line for line in text.splitlines() if line.startswith("Lead"))
+    assert header.split() == ["Lead", "Name", "Action", "From", "->", "To", "Reason"]
+    assert "TODO -> DONE" in text and "the sheet changed" in text
+    assert "delete_row (held back)" in text
+
+
+def test_no_progress_bar_for_short_runs_or_piped_output() -> None:
+    console, buffer = terminal_console()
+    bar = BarProgress(console)
+    bar.start(5, "Writing cards")
+    bar.advance(5)
+    bar.stop()
+    piped = BarProgress(Console(file=io.StringIO(), width=100))
+    piped.start(500, "Writing cards")
+    piped.advance(500)
+    piped.stop()
+    assert buffer.getvalue() == ""
+
+
+def test_a_long_run_on_a_terminal_shows_a_progress_bar() -> None:
+    console, buffer = terminal_console()
+    bar = BarProgress(console)
+    bar.start(40, "Writing cards")
+    bar.advance(40)
+    bar.stop()
+    assert "Writing cards" in buffer.getvalue()
+    assert "40/40" in buffer.getvalue()
+
+
+def test_a_secret_inside_an_error_message_is_masked_on_the_console(known_secret: str) -> None:
+    printer, buffer = plain_printer()
+    printer.error(f"Trello said: invalid token {known_secret}")
+    assert known_secret not in buffer.getvalue()
+    assert "***" in buffer.getvalue()
