@@ -15,6 +15,7 @@ import gspread
 import requests
 from gspread.exceptions import APIError, GSpreadException
 from gspread.urls import DRIVE_FILES_API_V3_URL
+from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
 from clients.http import GoogleSession, build_google_session, google_credentials
 from core.config import Settings
@@ -25,12 +26,7 @@ from core.models import REQUIRED_COLUMNS, CellUpdate, Lead, SheetSnapshot
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(ord("A") + rem) + letters
-    return letters
+    return rowcol_to_a1(1, index + 1)[:-1]
 
 
 def quote_title(title: str) -> str:
@@ -265,8 +261,6 @@ def _pick_sheet(sheets: list[dict[str, Any]], wanted: Optional[str]) -> Optional
     return None
 
 
+
 def _column_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + (ord(ch) - ord("A") + 1)
-    return index - 1
+    return a1_to_rowcol(f"{letters}1")[1] - 1
