@@ -225,6 +225,10 @@ class SyncEngine:
                          "source": lead.source, "trello_card_id": lead.card_id}})
 
 
+    def trash_note(self, lead_id: str, note: str) -> None:
+        _append_jsonl(self.data_dir / "trash.jsonl", {"time": now_iso(), "lead_id": lead_id, "note": note})
+
+
 class _Apply:
     """Executes one plan and records which links may move to their new baseline."""
 
@@ -354,6 +358,7 @@ class _Apply:
                 log.info("delete_row: lead %s (%s): %s", a.lead_id, a.name, a.reason)
             else:
                 # The row changed or moved since the read: keep it and the link; next run decides.
+                self.engine.trash_note(a.lead_id, "not deleted after all: the row changed since it was read")
                 self.failed_leads.add(a.lead_id)
                 self.result.skipped += 1
                 self.result.messages.append(f"Lead {a.lead_id} ({a.name}) was not deleted: its row changed "

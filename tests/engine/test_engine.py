@@ -181,3 +181,21 @@ def test_push_and_pull_copy_status_one_way(tmp_path: Path):
     sheet.row("1")["status"] = "CONTACTED"
     assert eng.push().moved == 1
     assert board.cards[sheet.row("1")["trello_card_id"]].list_name == "IN_PROGRESS"
+
+
+def test_row_that_changed_just_before_deletion_is_kept_with_its_link(tmp_path: Path):
+    sheet, board = FakeSheet(leads(5)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    del board.cards[sheet.row("2")["trello_card_id"]]
+    delete = sheet.delete_rows
+
+    def someone_inserts_a_row_first(doomed):  # type: ignore[no-untyped-def]
+        sheet.rows.insert(0, {"id": "9", "name": "Inserted", "email": "", "status": "NEW", "source": "",
+                              "trello_card_id": ""})
+        return delete(doomed)
+
+    sheet.delete_rows = someone_inserts_a_row_first  # type: ignore[method-assign]
+    result = eng.full_sync()
+    assert result.deleted == 0 and "2" in sheet.ids() and "2" in eng.mapping.load().links
+    assert any("not deleted" in m for m in result.messages)
