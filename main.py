@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, Sequence
 from cli.output import BarProgress, Printer
 from cli.session import Session
 from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, Watcher
-from core.errors import WorkLeadError
+from core.errors import SettingsError, WorkLeadError
 from core.logger import current_log_file, setup_logging
 
 log = logging.getLogger("worklead")
@@ -243,7 +243,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         return serve(port=args.port)
     printer = Printer()
-    setup_logging(Path(os.environ.get("LOG_DIR") or "logs"))
+    try:
+        setup_logging(Path(os.environ.get("LOG_DIR") or "logs"))
+    except OSError as exc:
+        printer.error(_log_dir_problem(os.environ.get("LOG_DIR") or "logs", exc).message)
+        return 2
     session = Session(args.sandbox, notice=printer.warn, progress=BarProgress(printer.out),
                       on_settings=_settings_loaded)
     if args.sandbox:
@@ -260,7 +264,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _settings_loaded(settings: Any) -> None:
     # Now the log folder is known and every secret can be masked.
-    setup_logging(Path(settings.log_dir), settings.secrets())
+    try:
+        setup_logging(Path(settings.log_dir), settings.secrets())
+    except OSError as exc:
+        raise _log_dir_problem(settings.log_dir, exc) from None
+
+
+def _log_dir_problem(log_dir: Any, exc: OSError) -> SettingsError:
+    return SettingsError(f"The log folder {log_dir} cannot be written ({exc.strerror or exc}); "
+                         f"set LOG_DIR to a folder you can write to.")
 
 
 if __name__ == "__main__":

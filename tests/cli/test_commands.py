@@ -259,3 +259,31 @@ def test_ctrl_c_during_a_sync_stops_cleanly_with_exit_130(cli: Cli) -> None:
     assert after.code == 0, after.out
     titles = [c.name for c in board_cards(cli.sandbox) if not c.closed]
     assert len(titles) == len(set(titles)), "a card was duplicated after the interrupted run"
+
+
+def test_an_unexpected_error_is_one_sentence_pointing_at_the_log_which_has_the_traceback(
+        cli: Cli, tmp_path: Path) -> None:
+    # A bug inside the engine, planted at start-up: the CLI's last line of defence is what is tested.
+    token = cli.env["TRELLO_TOKEN"]
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    (plant / "sitecustomize.py").write_text(
+        "import core.sync_logic as s\n"
+        "def broken(self, *a, **k):\n"
+        f"    raise RuntimeError('planned bug near token {token}')\n"
+        "s.SyncEngine.full_sync = broken\n")
+    run = cli("sync", PYTHONPATH=f"{plant}{':'}{Path(MAIN).parent}")
+    assert run.code == 1, run.out
+    assert "Unexpected error (RuntimeError" in run.out and "details in" in run.out and "sync_" in run.out
+    assert "Traceback" not in run.out and token not in run.out
+    log = cli.log_text()
+    assert "Traceback" in log and "planned bug near token ***" in log and token not in log
+
+
+def test_an_unwritable_log_folder_is_a_settings_error(cli: Cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    run = cli("status", LOG_DIR=str(blocker))
+    assert run.code == 2, run.out
+    assert "LOG_DIR" in run.out
+    assert_plain_sentence(run.out)

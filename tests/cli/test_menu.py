@@ -116,3 +116,22 @@ def test_option_9_watches_until_ctrl_c_then_returns_to_the_menu(cli: Cli) -> Non
     assert "Watch stopped after 1 round." in out
     assert "Goodbye" in rest
     assert "Traceback" not in out
+
+
+def test_ctrl_c_at_the_menu_prompt_exits_130_without_a_traceback(cli: Cli) -> None:
+    proc = subprocess.Popen([sys.executable, str(MAIN)], cwd=cli.workdir, env=cli.env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if line.startswith("Q. Quit"):
+                break
+        proc.stdout.readline()  # the closing rule; the prompt follows without a newline
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out
+    assert "Traceback" not in out and "Stopped" in out
