@@ -7,7 +7,7 @@ Mask = dict[str, Optional["Mask"]]  # None: keep the whole value
 
 
 def parse_mask(text: str) -> Mask:
-    mask, rest = _parse_list(text.replace(" ", ""), 0)
+    mask, _ = _parse_list(text.replace(" ", ""), 0)
     return mask
 
 

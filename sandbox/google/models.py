@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from sandbox.google import cells as cellmod
-from sandbox.google.a1 import A1Error, Cells, column_letters, format_range, parse_cells, quote_sheet, split_sheet
+from sandbox.google.a1 import A1Error, Cells, format_range, parse_cells, split_sheet
 from sandbox.google.cells import Cell
-from sandbox.google.exceptions import GoogleApiError, bad_range, invalid_argument, not_found, permission_denied
+from sandbox.google.exceptions import bad_range, invalid_argument, not_found, permission_denied
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLUMNS = 26
@@ -435,6 +435,3 @@ def iso_time(timestamp: float) -> str:
     moment = dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
-
-__all__ = ["GoogleBackend", "Spreadsheet", "Worksheet", "Token", "GoogleApiError", "iso_time",
-           "column_letters", "quote_sheet"]
