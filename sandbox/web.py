@@ -139,13 +139,34 @@ class FaultRule:
     def matches(self, request: Request) -> bool:
         if self.method not in ("*", request.method):
             return False
-        return fnmatch.fnmatchcase(request.path, self.path)
+        if fnmatch.fnmatchcase(request.path, self.path):
+            return True
+        try:  # a regular expression works too
+            return re.search(self.path, request.path) is not None
+        except re.error:
+            return False
 
     def exhausted(self) -> bool:
         return self.times > 0 and self.fired >= self.times
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
+
+
+# Other spellings of the control fields that callers reasonably use.
+_FAULT_ALIASES = {
+    "latency": "latency_ms", "delay_ms": "latency_ms",
+    "pattern": "path", "path_pattern": "path", "url": "path",
+    "count": "times", "repeat": "times",
+    "status_code": "status", "code": "status",
+    "retryAfter": "retry_after", "retry_after_s": "retry_after",
+    "drop_connection": "drop", "disconnect": "drop",
+}
+_LIMIT_ALIASES = {"on": "enabled", "window_scale": "scale", "time_scale": "scale"}
+
+
+def _aliased(spec: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
+    return {aliases.get(k, k): v for k, v in spec.items()}
 
 
 class Faults:
@@ -155,13 +176,18 @@ class Faults:
         self._lock = threading.Lock()
 
     def configure(self, spec: dict[str, Any]) -> None:
+        spec = _aliased(spec, _FAULT_ALIASES)
+        rules = list(spec.get("rules") or [])
+        if not rules and ("status" in spec or "drop" in spec):
+            rules = [spec]  # a single rule given at the top level
         with self._lock:
             if spec.get("clear"):
                 self.rules = []
                 self.latency_ms = 0.0
             if "latency_ms" in spec:
                 self.latency_ms = float(spec["latency_ms"] or 0)
-            for raw in spec.get("rules", []):
+            for raw in rules:
+                raw = _aliased(raw, _FAULT_ALIASES)
                 allowed = {k: raw[k] for k in raw if k in FaultRule.__dataclass_fields__ and k not in ("seen", "fired")}
                 rule = FaultRule(**allowed)
                 rule.method = rule.method.upper()
@@ -209,11 +235,14 @@ class Limits:
         self.refused = 0
 
     def configure(self, spec: dict[str, Any]) -> None:
+        spec = _aliased(spec, _LIMIT_ALIASES)
         with self._lock:
             self.enabled = bool(spec.get("enabled", True))
             self.scale = float(spec.get("scale", 1.0))
             self.limits = dict(REAL_LIMITS)
-            for kind, value in (spec.get("limits") or {}).items():
+            overrides = dict(spec.get("limits") or {})
+            overrides.update({k: v for k, v in spec.items() if k in REAL_LIMITS})
+            for kind, value in overrides.items():
                 if kind in self.limits:
                     self.limits[kind] = (int(value[0]), float(value[1]))
             self._hits.clear()
