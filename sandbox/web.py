@@ -124,7 +124,7 @@ class Router:
 class FaultRule:
     """Make matching requests fail `times` times (0: for ever)."""
 
-    path: str  # glob on the decoded path, e.g. "/1/cards*"
+    path: str = "*"  # glob (or regex) on the decoded path, e.g. "/1/cards*"
     method: str = "*"
     status: int = 503
     times: int = 1
