@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import pytest
 
@@ -41,6 +43,32 @@ def run_cli(args: list[str], cwd: Path, env: dict[str, str], stdin: str = "",
     proc = subprocess.run([sys.executable, str(MAIN), *args], cwd=cwd, env=env, input=stdin,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
     return Run(proc.returncode, proc.stdout)
+
+
+def _ctrl_c_deliverable() -> None:
+    # A background job may inherit SIGINT ignored; a user's terminal never does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@contextmanager
+def spawned(cwd: Path, env: dict[str, str], *args: str) -> Iterator["subprocess.Popen[str]"]:
+    """`python main.py ARGS` running alongside the test: stdin a pipe, output merged, Ctrl-C deliverable."""
+    proc = subprocess.Popen([sys.executable, str(MAIN), *args], cwd=cwd, env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=_ctrl_c_deliverable)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def interrupt(proc: "subprocess.Popen[str]") -> str:
+    """Press Ctrl-C once; the rest of the output once the process has ended."""
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    return out
 
 
 class Cli:

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import (MAIN, Cli, archive_list, base_env, board_cards, delete_cards, run_cli,
-                                set_header)
+from tests.cli.conftest import (MAIN, Cli, archive_list, base_env, board_cards, delete_cards, interrupt,
+                                run_cli, set_header, spawned)
 
 
 def assert_plain_sentence(out: str) -> None:
@@ -211,45 +209,32 @@ def _free_port() -> int:
 
 def test_sandbox_subcommand_serves_and_prints_the_settings(workdir: Path) -> None:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(MAIN), "sandbox", "--port", str(port)], cwd=workdir,
-                            env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
+    with spawned(workdir, base_env(), "sandbox", "--port", str(port)) as proc:
         lines = []
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line)
             if "Ctrl-C" in line:
                 break
-        out = "".join(lines)
-        assert f"TRELLO_API_URL=http://127.0.0.1:{port}" in out
-        assert "SPREADSHEET_ID=" in out
-        assert (workdir / "data" / "sandbox" / "sandbox.env").exists()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        out = "".join(lines) + interrupt(proc)
+    assert f"TRELLO_API_URL=http://127.0.0.1:{port}" in out
+    assert "SPREADSHEET_ID=" in out
+    assert "Sandbox stopped; its state is saved." in out
+    assert (workdir / "data" / "sandbox" / "sandbox.env").exists()
 
 
 def test_ctrl_c_during_a_sync_stops_cleanly_with_exit_130(cli: Cli) -> None:
-    import signal
-
     import requests
 
     requests.post(f"{cli.sandbox.url}/_sandbox/faults", json={"latency_ms": 150, "rules": []}, timeout=5)
-    proc = subprocess.Popen([sys.executable, str(MAIN), "sync"], cwd=cli.workdir, env=cli.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
+    with spawned(cli.workdir, cli.env, "sync") as proc:
         # Interrupt once cards are being written, so the run is mid-way.
         for _ in range(600):
             if any(e["method"] == "POST" and e["path"].startswith("/1/cards")
                    for e in cli.sandbox.log.entries()):
                 break
             time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        out = interrupt(proc)
     assert proc.returncode == 130, out
     assert "Traceback" not in out
     if cli.mapping_file.exists():
@@ -272,7 +257,7 @@ def test_an_unexpected_error_is_one_sentence_pointing_at_the_log_which_has_the_t
         "def broken(self, *a, **k):\n"
         f"    raise RuntimeError('planned bug near token {token}')\n"
         "s.SyncEngine.full_sync = broken\n")
-    run = cli("sync", PYTHONPATH=f"{plant}{':'}{Path(MAIN).parent}")
+    run = cli("sync", PYTHONPATH=f"{plant}:{MAIN.parent}")
     assert run.code == 1, run.out
     assert "Unexpected error (RuntimeError" in run.out and "details in" in run.out and "sync_" in run.out
     assert "Traceback" not in run.out and token not in run.out

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 
-from tests.cli.conftest import MAIN, Cli, board_cards, delete_cards
+from tests.cli.conftest import Cli, board_cards, delete_cards, interrupt, spawned
 
 # SPEC section 3, verbatim: options 1-6 and Q are the original tool's.
 MENU_TEXT = """==============================
@@ -89,11 +87,8 @@ def test_settings_problems_show_before_the_menu_and_the_menu_still_quits(cli: Cl
 
 
 def test_option_9_watches_until_ctrl_c_then_returns_to_the_menu(cli: Cli) -> None:
-    proc = subprocess.Popen([sys.executable, str(MAIN)], cwd=cli.workdir, env=cli.env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
+    with spawned(cli.workdir, cli.env) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write("9\n1\n")
         proc.stdin.flush()
         seen = []
@@ -103,13 +98,7 @@ def test_option_9_watches_until_ctrl_c_then_returns_to_the_menu(cli: Cli) -> Non
                 proc.send_signal(signal.SIGINT)
             if "Watch stopped" in line:
                 break
-        proc.stdin.write("q\n")
-        proc.stdin.close()
-        rest = proc.stdout.read()
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        rest, _ = proc.communicate("q\n", timeout=60)
     out = "".join(seen) + rest
     assert proc.returncode == 0, out
     assert "Seconds between syncs [60]: " in out
@@ -119,19 +108,11 @@ def test_option_9_watches_until_ctrl_c_then_returns_to_the_menu(cli: Cli) -> Non
 
 
 def test_ctrl_c_at_the_menu_prompt_exits_130_without_a_traceback(cli: Cli) -> None:
-    proc = subprocess.Popen([sys.executable, str(MAIN)], cwd=cli.workdir, env=cli.env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    assert proc.stdout is not None
-    try:
+    with spawned(cli.workdir, cli.env) as proc:
+        assert proc.stdout is not None
         for line in proc.stdout:
             if line.startswith("Q. Quit"):
                 break
-        proc.stdout.readline()  # the closing rule; the prompt follows without a newline
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        out = interrupt(proc)
     assert proc.returncode == 130, out
     assert "Traceback" not in out and "Stopped" in out

@@ -60,25 +60,24 @@ def test_the_dry_run_table_shows_lead_name_action_change_and_reason() -> None:
     assert "delete_row (held back)" in text
 
 
+def run_bar(console: Console, total: int) -> None:
+    bar = BarProgress(console)
+    bar.start(total, "Writing cards")
+    bar.advance(total)
+    bar.stop()
+
+
 def test_no_progress_bar_for_short_runs_or_piped_output() -> None:
     console, buffer = terminal_console()
-    bar = BarProgress(console)
-    bar.start(5, "Writing cards")
-    bar.advance(5)
-    bar.stop()
-    piped = BarProgress(Console(file=io.StringIO(), width=100))
-    piped.start(500, "Writing cards")
-    piped.advance(500)
-    piped.stop()
-    assert buffer.getvalue() == ""
+    run_bar(console, 5)
+    piped = io.StringIO()
+    run_bar(Console(file=piped, width=100), 500)
+    assert buffer.getvalue() == "" and piped.getvalue() == ""
 
 
 def test_a_long_run_on_a_terminal_shows_a_progress_bar() -> None:
     console, buffer = terminal_console()
-    bar = BarProgress(console)
-    bar.start(40, "Writing cards")
-    bar.advance(40)
-    bar.stop()
+    run_bar(console, 40)
     assert "Writing cards" in buffer.getvalue()
     assert "40/40" in buffer.getvalue()
 
