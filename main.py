@@ -143,7 +143,7 @@ def watch(session: Session, printer: Printer, interval: float, runs: Optional[in
 def run_command(args: argparse.Namespace, session: Session, printer: Printer) -> int:
     command = args.command
     if command == "doctor":
-        return doctor(session, printer, args.fix)
+        return guarded(printer, lambda: doctor(session, printer, args.fix))
     if command == "status":
         return guarded(printer, lambda: status(session, printer))
     if command == "watch":
@@ -181,7 +181,7 @@ class Menu:
             "7": lambda: guarded(self.printer, lambda: int(run_sync(self.session, self.printer, True).exit_code)),
             "8": lambda: guarded(self.printer, lambda: status(self.session, self.printer)),
             "9": self._watch,
-            "0": lambda: doctor(self.session, self.printer, fix=False),
+            "0": lambda: guarded(self.printer, lambda: doctor(self.session, self.printer, fix=False)),
         }
 
     def run(self) -> int:

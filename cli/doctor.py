@@ -9,14 +9,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from core.errors import AccessDeniedError, BadCredentialsError, BadLayoutError, NotFoundError, WorkLeadError
+from core.errors import BadCredentialsError, BadLayoutError, WorkLeadError
 from core.models import REQUIRED_COLUMNS
 
 log = logging.getLogger(__name__)
 
 SETTINGS_FIX = "set it in .env (copy .env.example) or in the environment; see README.md, Setting up."
-TRELLO_FIX = ("get a key and token at https://trello.com/app-key and the board id from the board's "
-              "URL + .json; put them in TRELLO_API_KEY, TRELLO_TOKEN, TRELLO_BOARD_ID.")
+TRELLO_CREDENTIALS_FIX = ("copy the API key from https://trello.com/power-ups/admin and generate a new token "
+                          "with its Token link; put them in TRELLO_API_KEY and TRELLO_TOKEN.")
 HEADER_FIX = f"row 1 of the worksheet must hold the columns {', '.join(REQUIRED_COLUMNS)} (any order)."
 LISTS_FIX = "run `python main.py doctor --fix` to create them, or add them on the board by hand."
 
@@ -44,7 +44,6 @@ class Doctor:
         if settings is not None:
             sheet = self._sheet(settings)
             if sheet is not None:
-                self._header(sheet)
                 self._write_access(sheet)
             board = self._board(settings)
             if board is not None:
@@ -70,18 +69,25 @@ class Doctor:
         return settings
 
     def _sheet(self, settings: Any) -> Optional[Any]:
+        """Open the sheet by reading it: Sheets (unlike Drive) says 403 and who to share with."""
         from clients.lead_tracker import LeadTracker
 
-        return self._attempt("Google Sheets reachable, sheet opens",
-                             lambda: _opened(LeadTracker.from_settings(settings)), _google_fix)
-
-    def _header(self, sheet: Any) -> None:
-        def read() -> tuple[Any, str]:
+        opens = "Google Sheets reachable, sheet opens"
+        sheet = self._attempt("Service-account key", lambda: (LeadTracker.from_settings(settings), "usable"))
+        if sheet is None:
+            return None
+        try:
             snapshot = sheet.read()
-            return snapshot, f"worksheet '{snapshot.title}', {len(snapshot.leads)} leads"
-
-        self._attempt("Sheet header", read, lambda exc: HEADER_FIX if isinstance(exc, BadLayoutError)
-                      else _google_fix(exc, sheet))
+        except BadLayoutError as exc:
+            self._add(opens, True)
+            self._add("Sheet header", False, exc.message, HEADER_FIX)
+            return sheet
+        except WorkLeadError as exc:
+            self._add(opens, False, exc.message)  # its sentence names the setting, or whom to share with
+            return None
+        self._add(opens, True, f"worksheet '{snapshot.title}'")
+        self._add("Sheet header", True, f"{len(snapshot.leads)} leads")
+        return sheet
 
     def _write_access(self, sheet: Any) -> None:
         self._attempt("Sheet write access", lambda: (sheet.check_write_access(), "can edit"),
@@ -91,8 +97,7 @@ class Doctor:
         from clients.work_tracker import WorkTracker
 
         return self._attempt("Trello reachable, board opens",
-                             lambda: _opened(WorkTracker.from_settings(settings), "last_activity"),
-                             lambda exc: TRELLO_FIX)
+                             lambda: _board_opened(WorkTracker.from_settings(settings)), _trello_fix)
 
     def _lists(self, board: Any, settings: Any) -> None:
         wanted = settings.status_map.list_names
@@ -103,14 +108,15 @@ class Doctor:
                 self._add("Trello lists", True, f"created {', '.join(missing)}")
                 return
         except WorkLeadError as exc:
-            self._add("Trello lists", False, exc.message, TRELLO_FIX)
+            self._add("Trello lists", False, exc.message, _trello_fix(exc))
             return
         if missing:
             self._add("Trello lists", False, f"missing {', '.join(missing)}", LISTS_FIX)
         else:
             self._add("Trello lists", True, ", ".join(wanted))
 
-    def _attempt(self, name: str, step: Callable[[], tuple[Any, str]], fix: Callable[..., str]) -> Any:
+    def _attempt(self, name: str, step: Callable[[], tuple[Any, str]],
+                 fix: Callable[[BaseException], str] = lambda exc: "") -> Any:
         """Run one check; a WorkLeadError is a FAIL with its sentence, anything else too (logged)."""
         try:
             outcome = step()
@@ -126,21 +132,14 @@ class Doctor:
         return value
 
 
-def _opened(client: Any, probe: str = "modified_time") -> tuple[Any, str]:
-    """The client, once a cheap request proved the credentials and the id are good."""
-    stamp = getattr(client, probe)()
-    return client, f"last changed {stamp}" if stamp else ""
+def _board_opened(board: Any) -> tuple[Any, str]:
+    """The client, once one cheap request proved the key, the token and the board id good."""
+    stamp = board.last_activity()
+    return board, f"last changed {stamp}" if stamp else ""
 
 
-def _google_fix(exc: BaseException, sheet: Any = None) -> str:
-    if isinstance(exc, AccessDeniedError):
-        return _share_fix(sheet) if sheet is not None else "share the sheet with the service account as Editor."
-    if isinstance(exc, NotFoundError):
-        return "check SPREADSHEET_ID (the part of the sheet's URL between /d/ and /edit) and WORKSHEET."
-    if isinstance(exc, BadCredentialsError):
-        return ("download a fresh JSON key for the service account (Google Cloud Console, IAM, "
-                "Service accounts, Keys) and point GOOGLE_CREDENTIALS_PATH at it.")
-    return "check the network connection and try again; details are in the log file."
+def _trello_fix(exc: BaseException) -> str:
+    return TRELLO_CREDENTIALS_FIX if isinstance(exc, BadCredentialsError) else ""
 
 
 def _share_fix(sheet: Any) -> str:

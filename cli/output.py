@@ -161,9 +161,9 @@ class Printer:
             line = Text.assemble(mark, " ", check.name)
             if check.detail:
                 line.append(f": {check.detail}")
-            self.out.print(line, markup=False)
+            self.out.print(line, markup=False, soft_wrap=True)
             if not check.ok and check.fix:
-                self.out.print(Text(f"      fix: {check.fix}"), markup=False)
+                self.out.print(Text(f"      fix: {check.fix}"), markup=False, soft_wrap=True)
 
 
 class BarProgress:

@@ -151,3 +151,8 @@ def archive_list(sandbox: Sandbox, name: str) -> None:
 def issued_access_tokens(sandbox: Sandbox) -> list[str]:
     with sandbox.lock:
         return list(google(sandbox).model.tokens)
+
+
+def unshare_sheet(sandbox: Sandbox) -> None:
+    with sandbox.lock:
+        google(sandbox).lead_spreadsheet().shared_with.clear()

@@ -272,3 +272,31 @@ def test_an_unwritable_log_folder_is_a_settings_error(cli: Cli, tmp_path: Path) 
     assert run.code == 2, run.out
     assert "LOG_DIR" in run.out
     assert_plain_sentence(run.out)
+
+
+def test_doctor_on_a_sheet_not_shared_names_the_address_to_share_with(cli: Cli) -> None:
+    from tests.cli.conftest import unshare_sheet
+
+    unshare_sheet(cli.sandbox)
+    run = cli("doctor")
+    assert run.code == 2, run.out
+    assert "FAIL Google Sheets reachable" in run.out
+    assert cli.sandbox.creds.service_account_email in run.out
+    assert_plain_sentence(run.out)
+    assert cli("sync").code == 2
+
+
+def test_doctor_on_a_wrong_header_lists_the_required_columns(cli: Cli) -> None:
+    set_header(cli.sandbox, ["ident", "name", "mail", "status", "source", "trello_card_id"])
+    run = cli("doctor")
+    assert run.code == 2, run.out
+    assert "FAIL Sheet header" in run.out
+    assert "id, name, email, status, source, trello_card_id" in run.out
+
+
+def test_doctor_with_a_bad_token_fails_the_trello_check_and_says_how_to_get_one(cli: Cli) -> None:
+    run = cli("doctor", TRELLO_TOKEN="ATTA" + "0" * 64)
+    assert run.code == 2, run.out
+    assert "OK   Sheet header" in run.out
+    assert "FAIL Trello reachable" in run.out and "trello.com/power-ups/admin" in run.out
+    assert "ATTA" + "0" * 64 not in run.out
