@@ -1,0 +1,188 @@
+"""Black-box helpers: the sandbox as its own process, `python main.py` in an empty folder.
+
+These tests use only what SPEC.md names: the commands, the settings a
+standalone sandbox writes to sandbox.env, its control endpoints, the files
+WorkLead writes, and the real gspread and py-trello routed through WorkLead's
+public session factory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import gspread
+import pytest
+import requests
+import trello
+
+REPO = Path(__file__).resolve().parents[2]
+MAIN = REPO / "main.py"
+SETTING_NAMES = ("GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "WORKSHEET", "TRELLO_API_KEY", "TRELLO_TOKEN",
+                 "TRELLO_BOARD_ID", "MAPPING_FILE", "CONFLICT_WINNER", "STATUS_MAP", "MAX_DELETE_PERCENT",
+                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT")
+HEADER = ["id", "name", "email", "status", "source", "trello_card_id"]
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip()
+    return values
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("FORCE_COLOR", None)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+
+
+class ServedSandbox:
+    """A `python -m sandbox` process and the settings it wrote."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(data_dir)],
+            cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.banner = self._read_banner()
+        self.settings = read_env_file(data_dir / "sandbox.env")
+        self.url = self.settings["TRELLO_API_URL"]
+
+    def _read_banner(self) -> str:
+        lines = []
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            lines.append(line)
+            if "Ctrl-C" in line:
+                return "".join(lines)
+        raise AssertionError("sandbox did not start:\n" + "".join(lines))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    # -- control endpoints ------------------------------------------------------------
+    def control(self, method: str, name: str, body: Optional[dict[str, Any]] = None) -> Any:
+        response = requests.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def requests_log(self) -> list[dict[str, Any]]:
+        return self.control("GET", "requests")["requests"]
+
+    def reset(self, seed: bool = True) -> None:
+        self.control("POST", "reset", {"seed": seed})
+        self.control("DELETE", "faults")
+        self.control("DELETE", "limits")
+
+    # -- the two services, through WorkLead's public session factory -------------------
+    def settings_object(self) -> Any:
+        sys.path.insert(0, str(REPO))
+        from core.config import load_settings
+
+        return load_settings(env=self.settings, env_file=None)
+
+    def spreadsheet(self) -> gspread.Spreadsheet:
+        from clients.http import build_google_session
+
+        client = gspread.Client(auth=None, session=build_google_session(self.settings_object()))
+        return client.open_by_key(self.settings["SPREADSHEET_ID"])
+
+    def worksheet(self) -> gspread.Worksheet:
+        return self.spreadsheet().sheet1
+
+    def board(self) -> trello.Board:
+        from clients.http import build_trello_session
+
+        settings = self.settings_object()
+        client = trello.TrelloClient(api_key=settings.trello_api_key, token=settings.trello_token,
+                                     http_service=build_trello_session(settings))
+        return client.get_board(settings.trello_board_id)
+
+    def set_sheet(self, rows: list[list[str]], header: list[str] = HEADER) -> gspread.Worksheet:
+        sheet = self.worksheet()
+        sheet.clear()
+        sheet.update([header, *rows], "A1", value_input_option="RAW")
+        return sheet
+
+    def cards(self, include_archived: bool = False) -> list[trello.Card]:
+        return self.board().get_cards(card_filter="all" if include_archived else "open")
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
+    sandbox = ServedSandbox(tmp_path_factory.mktemp("served") / "sandbox")
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def sb(served: ServedSandbox) -> ServedSandbox:
+    """The shared sandbox, back to its demo data with no faults or limits."""
+    served.reset(seed=True)
+    return served
+
+
+class Cli:
+    """`python main.py` in an empty folder with the sandbox's settings in the environment."""
+
+    def __init__(self, workdir: Path, settings: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.settings = dict(settings)
+
+    def __call__(self, *args: str, stdin: str = "", timeout: float = 90, **extra: str) -> Run:
+        env = clean_env(**{**self.settings, **extra})
+        env = {k: v for k, v in env.items() if v is not None and v != "<unset>"}
+        proc = subprocess.run([sys.executable, str(MAIN), *args], cwd=self.workdir, env=env, input=stdin,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+        return Run(proc.returncode, proc.stdout)
+
+    @property
+    def mapping_path(self) -> Path:
+        return self.workdir / "data" / "mapping.json"
+
+    def mapping(self) -> dict[str, Any]:
+        return json.loads(self.mapping_path.read_text(encoding="utf-8"))
+
+    def jsonl(self, name: str) -> list[dict[str, Any]]:
+        path = self.workdir / "data" / name
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture
+def cli(sb: ServedSandbox, tmp_path: Path) -> Cli:
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    return Cli(workdir, sb.settings)
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
