@@ -72,11 +72,27 @@ def test_status_report_lists_links_and_last_sync(cli: Cli) -> None:
 
 
 def test_watch_skips_the_full_sync_when_nothing_changed(cli: Cli) -> None:
-    run = cli("watch", "--interval", "0", "--runs", "3")
+    run = cli("watch", "--interval", "0", "--runs", "4")
     assert run.code == 0, run.out
-    assert run.out.count("running a full sync") >= 1
-    assert "full sync skipped" in run.out
-    assert "Watch stopped after 3 rounds" in run.out
+    # Round 1 creates cards; round 2 sees those writes and finds nothing to do; 3 and 4 skip.
+    assert run.out.count("running a full sync") == 2
+    assert run.out.count("full sync skipped") == 2
+    assert "Watch stopped after 4 rounds" in run.out
+    drive_reads = [e for e in cli.sandbox.log.entries() if e["path"].startswith("/drive/v3/files/")]
+    assert len(drive_reads) == 4  # the cheap change marker, asked every round
+
+
+def test_ctrl_c_stops_watch_after_the_current_round(cli: Cli) -> None:
+    with spawned(cli.workdir, cli.env, "watch", "--interval", "30") as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "Round 1" in line:
+                break
+        out = interrupt(proc)
+    assert proc.returncode == 130, out
+    assert "Summary: Full sync" in out  # the round in progress finished
+    assert "Watch stopped after 1 round." in out
+    assert "Traceback" not in out
 
 
 def test_doctor_reports_every_check_ok_on_a_good_setup(cli: Cli) -> None:
