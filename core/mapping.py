@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -180,10 +181,15 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _read_pid(fd: int) -> str:
-    with contextlib.suppress(OSError, ValueError):
-        os.lseek(fd, 0, os.SEEK_SET)
-        text = os.read(fd, 64).decode().strip()
-        if text:
-            return text
-    return "unknown"
+def _read_pid(fd: int, patience: float = 0.5) -> str:
+    # The holder writes its PID just after taking the lock: a process that lost the race by
+    # microseconds finds the file still empty, so it looks again for a moment before saying "unknown".
+    deadline = time.monotonic() + patience
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            text = os.pread(fd, 64, 0).decode().strip()
+            if text:
+                return text
+        if time.monotonic() >= deadline:
+            return "unknown"
+        time.sleep(0.01)
