@@ -90,12 +90,13 @@ class Rig:
             by_lead.setdefault(marker_lead_id(card.desc) or "", []).append(card)
         state = MappingStore(self.mapping_file).load()
         problems = [f"row of lead {r[0]} lost or changed: {rows.get(r[0])}" for r in self.seeded
-                    if rows.get(r[0], [])[:5] != r[:5]]
+                    if _identity(rows.get(r[0], [""] * 6)) != _identity(r)]
         problems += [f"unexpected row {lead_id}" for lead_id in set(rows) - {r[0] for r in self.seeded}]
         problems += [f"open card without a known lead: {c.id} {c.name!r}" for lead_id, cards in by_lead.items()
                      for c in cards if lead_id not in rows]
+        lists = {c.id: self.world.list_name(c) for c in open_cards}
         for lead_id, row in rows.items():
-            problems += _lead_problems(lead_id, row, by_lead.get(lead_id, []), state.links.get(lead_id))
+            problems += _lead_problems(lead_id, row, by_lead.get(lead_id, []), state.links.get(lead_id), lists)
         return problems
 
     def pending_plan(self) -> list[str]:
@@ -129,10 +130,18 @@ class Rig:
         return secrets
 
 
-def _lead_problems(lead_id: str, row: list[str], cards: list[Any], link: Any) -> list[str]:
-    status = row[3]
-    if status == "LOST":
-        return [f"lost lead {lead_id} has {len(cards)} open cards"] if cards else []
+def _identity(row: list[str]) -> tuple[str, ...]:
+    """What no sync may change in a row: id, name, email, source (status may legitimately move)."""
+    return row[0], row[1], row[2], row[4]
+
+
+def _lead_problems(lead_id: str, row: list[str], cards: list[Any], link: Any, lists: dict[str, str]) -> list[str]:
+    if row[3] == "LOST":
+        # No card is made for a lost lead; one only stays when it was moved to LOST.
+        if not cards:
+            return []
+        if any(lists[c.id] != "LOST" for c in cards):
+            return [f"lost lead {lead_id} has open cards outside LOST"]
     if len(cards) != 1:
         return [f"lead {lead_id} has {len(cards)} open cards"]
     card = cards[0]
