@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets as pysecrets
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -374,6 +375,13 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
     sandbox: Sandbox
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away mid-request (killed, timed out) is normal for a server, not a
+        # traceback on the console; anything else still gets socketserver's report.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
