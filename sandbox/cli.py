@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -12,6 +13,9 @@ def serve(port: int = 8765, data_dir: str = "data/sandbox", host: str = "127.0.0
           allow_non_loopback: bool = False) -> int:
     sandbox = Sandbox(Path(data_dir), host=host, port=port, allow_non_loopback=allow_non_loopback)
     sandbox.start()
+    # `kill`, a service manager or a test harness stops with SIGTERM: save the state as for Ctrl-C,
+    # or the writes of the last moments (flushed in the background) are lost.
+    signal.signal(signal.SIGTERM, _interrupt)
     print(f"WorkLead sandbox serving Google Sheets and Trello at {sandbox.url}")
     print("Point WorkLead (or any gspread / py-trello script) at it with:\n")
     for key, value in sandbox.settings().items():
@@ -25,6 +29,10 @@ def serve(port: int = 8765, data_dir: str = "data/sandbox", host: str = "127.0.0
     finally:
         sandbox.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
