@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -74,6 +76,16 @@ class Rig:
     def spawn(self, *args: str) -> "subprocess.Popen[str]":
         return subprocess.Popen([sys.executable, str(MAIN), *args], cwd=self.workdir, env=self.env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def kill_after(self, proc: "subprocess.Popen[str]", served: int) -> bool:
+        """SIGKILL the run once the sandbox has served `served` more requests; False if it ended first."""
+        target = len(self.sandbox.log.entries()) + served
+        while len(self.sandbox.log.entries()) < target:
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGKILL)
+        return True
 
     def collect(self, proc: "subprocess.Popen[str]") -> Run:
         out, _ = proc.communicate(timeout=RUN_TIMEOUT)

@@ -61,11 +61,12 @@ def test_status_changes_on_both_sides_survive_errors_on_card_moves_and_sheet_wri
         rig.world.move(str(lead_id), "IN_PROGRESS")
     moved_card = rig.world.card_for("4")
     rig.faults(rules=[
+        # One card that keeps failing past every retry: its move is the one failed item. (First, so
+        # the rules below never take its attempts: a PUT done-then-dropped there would really move it.)
+        {"path": f"{CARDS}/{moved_card.id}", "method": "PUT", "status": 500, "retry_after": 0, "times": 0},
         {"path": f"{CARDS}/*", "method": "PUT", "status": 429, "times": 3},
         {"path": f"{CARDS}/*", "method": "PUT", "status": 503, "retry_after": 0, "times": 4},
         {"path": f"{CARDS}/*", "method": "PUT", "drop": True, "after": True, "times": 2},
-        # One card that keeps failing past every retry: its move is the one failed item.
-        {"path": f"{CARDS}/{moved_card.id}", "method": "PUT", "status": 500, "retry_after": 0, "times": 0},
         {"path": f"{SHEET}/values:batchUpdate", "method": "POST", "drop": True, "after": True, "times": 1},
     ])
     first = rig.run("sync")
