@@ -137,6 +137,9 @@ def _merged(env: Optional[Mapping[str, str]], env_file: Optional[Path],
 
 def _check_credentials_file(path: Path) -> list[str]:
     fix = "download a JSON key for your service account (Google Cloud console, IAM, Service accounts, Keys)"
+    if path.is_dir():
+        return [f"GOOGLE_CREDENTIALS_PATH points to {path}, which is a folder, not a key file: {fix} "
+                f"and set the path to the file."]
     if not path.is_file():
         return [f"GOOGLE_CREDENTIALS_PATH points to {path}, which does not exist: {fix} and set the path to it."]
     try:

@@ -87,12 +87,12 @@ def test_deleting_most_cards_is_held_back_with_exit_4_until_force_delete(cli: Cl
 
 
 def test_second_sync_while_one_runs_exits_3_naming_the_holder(cli: Cli, sb: ServedSandbox) -> None:
-    sb.control("POST", "faults", {"latency_ms": 1000})
+    sb.control("POST", "faults", {"latency_ms": 600})
     env = clean_env(**cli.settings)
     first = subprocess.Popen([sys.executable, str(MAIN), "sync"], cwd=cli.workdir, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        # The first has read the sheet; a board read, card writes and a sheet write (1 s each) remain.
+        # The first has read the sheet; a board read, card writes and a sheet write (0.6 s each) remain.
         wait_for(lambda: any(r["path"].startswith("/v4/") for r in sb.requests_log()), timeout=30)
         second = cli("sync")
         assert second.code == 3, second.out
@@ -123,6 +123,14 @@ def test_missing_credentials_file_is_named(cli: Cli) -> None:
     run = cli("sync", GOOGLE_CREDENTIALS_PATH="nowhere/key.json")
     assert run.code == 2
     assert_one_sentence(run.out, "nowhere/key.json")
+
+
+def test_credentials_path_naming_a_folder_says_so(cli: Cli) -> None:
+    (cli.workdir / "keys").mkdir()
+    run = cli("sync", GOOGLE_CREDENTIALS_PATH="keys")
+    assert run.code == 2
+    assert_one_sentence(run.out, "GOOGLE_CREDENTIALS_PATH", "folder")
+    assert "does not exist" not in run.out
 
 
 def test_bad_conflict_winner_is_named(cli: Cli) -> None:
