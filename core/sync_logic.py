@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 from core.errors import AmbiguousWriteError, BadLayoutError, WorkLeadError
 from core.mapping import MappingState, MappingStore, now_iso
-from core.models import BoardSnapshot, CellUpdate, Lead, Link, SheetSnapshot
+from core.models import BoardSnapshot, CellUpdate, Lead, Link, SheetSnapshot, StatusMap
 from core.planner import (
     ARCHIVE_CARD,
     ASSIGN_ID,
@@ -141,7 +141,9 @@ class SyncEngine:
         sheet, board = self._read_sides()
         p = plan(sheet, board, state.links, self._options("full"))
         linked = set(state.links)
-        unlinked = [lead.id for lead in sheet.leads if lead.id.strip() and lead.id.strip() not in linked]
+        # A LOST lead gets no card by rule, so it is not waiting for one.
+        unlinked = [lead.id for lead in sheet.leads if lead.id.strip() and lead.id.strip() not in linked
+                    and StatusMap.canonical(lead.status) != "LOST"]
         archived = [c.id for c in board.cards if c.closed and c.id in {link.card_id for link in state.links.values()}]
         last = self._last_history()
         return StatusReport(links=dict(state.links), unlinked_leads=unlinked, orphan_cards=list(p.orphans),
@@ -286,7 +288,7 @@ class _Apply:
         if err is not None:
             self._failed(a, err)
             return
-        log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value, a.to_value, a.reason)
+        log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value or "-", a.to_value or "-", a.reason)
         if a.kind == CREATE_CARD:
             self._created(a, future.result() or "")
         counter = {CREATE_CARD: "created", MOVE_CARD: "moved", UPDATE_CARD: "card_updated",
@@ -329,7 +331,7 @@ class _Apply:
                 self.result.messages.append(f"Writing new card ids to the sheet failed: {err}")
             return
         for a in actions:
-            log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value, a.to_value,
+            log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value or "-", a.to_value or "-",
                      a.reason)
         self.result.sheet_updated += sum(1 for a in actions if a.kind in (WRITE_STATUS, ASSIGN_ID))
 

@@ -44,6 +44,7 @@ def apply_edits(sheet: FakeSheet, board: FakeBoard, edits: list[tuple[str, int, 
         elif kind == "delete_card" and card and len(board.cards) > 1:
             # Emptying the board is the guard's case, tested on its own.
             del board.cards[card.id]
+            card_edits.pop(row["id"], None)  # an edit made on a card that is then deleted goes with it
         elif kind == "archive_card" and card:
             board.archive_card(card.id)
         elif kind == "add_row":
