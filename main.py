@@ -241,7 +241,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "sandbox":
         from sandbox.cli import serve
 
-        return serve(port=args.port)
+        try:
+            return serve(port=args.port)
+        except KeyboardInterrupt:  # pressed while it was still starting up
+            print("\nSandbox stopped.")
+            return 0
     printer = Printer()
     try:
         setup_logging(Path(os.environ.get("LOG_DIR") or "logs"))
