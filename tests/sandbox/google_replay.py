@@ -13,7 +13,7 @@ import requests
 from sandbox import Sandbox
 from tests.sandbox.google_support import google_model
 
-CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "fidelity" / "gspread_cassettes"
+CASSETTES = Path(__file__).resolve().parents[1] / "fidelity" / "gspread_cassettes"
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
 SPREADSHEET_ID = re.compile(r"[A-Za-z0-9_-]{40,50}\Z")
 SERVICE_HOSTS = ("sheets.googleapis.com", "www.googleapis.com")

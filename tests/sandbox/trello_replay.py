@@ -19,7 +19,7 @@ import yaml
 from sandbox import Sandbox
 from sandbox.trello.models import Board, TrelloCard, TrelloList, TrelloModel
 
-CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "fidelity" / "trello_cassettes"
+CASSETTES = Path(__file__).resolve().parents[1] / "fidelity" / "trello_cassettes"
 HEX24 = re.compile(r"[0-9a-f]{24}\Z")
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
 
