@@ -41,6 +41,9 @@ def apply_edits(sheet: FakeSheet, board: FakeBoard, edits: list[tuple[str, int, 
             card_edits[row["id"]] = value
         elif kind == "delete_row" and row and len(rows) > 1:
             sheet.rows.remove(row)
+            # The lead is gone: its edits go with it, and a new row may reuse a free id.
+            sheet_edits.pop(row["id"], None)
+            card_edits.pop(row["id"], None)
         elif kind == "delete_card" and card and len(board.cards) > 1:
             # Emptying the board is the guard's case, tested on its own.
             del board.cards[card.id]
