@@ -6,13 +6,10 @@ clients never know which services they talk to.
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 SANDBOX_DIR = Path("data/sandbox")
-# A demo keeps its links beside the sandbox's state, away from a real board's mapping.
-SANDBOX_MAPPING_FILE = SANDBOX_DIR / "mapping.json"
 ENV_FILE = Path(".env")
 
 
@@ -65,11 +62,10 @@ class Session:
     def _start_sandbox(self) -> dict[str, str]:
         from sandbox import Sandbox
 
+        # The mapping stays at MAPPING_FILE (data/mapping.json by default): it records which sheet
+        # and board its links belong to, so a demo's links are never applied to a real board.
         self._sandbox = Sandbox(SANDBOX_DIR, port=0).start()
-        overrides = dict(self._sandbox.settings())
-        if not os.environ.get("MAPPING_FILE"):
-            overrides["MAPPING_FILE"] = str(SANDBOX_MAPPING_FILE)
-        return overrides
+        return dict(self._sandbox.settings())
 
     def __enter__(self) -> "Session":
         return self

@@ -32,6 +32,12 @@ class MappingState:
     sync_count: int = 0
     upgraded: bool = False  # read from the original format
     recovered: Optional[str] = None  # set when an unreadable file was moved aside
+    # The sheet and board these links belong to: links of another pair are never applied.
+    spreadsheet_id: Optional[str] = None
+    board_id: Optional[str] = None
+
+    def belongs_to(self, spreadsheet_id: str, board_id: str) -> bool:
+        return (self.spreadsheet_id in (None, spreadsheet_id)) and (self.board_id in (None, board_id))
 
 
 class MappingStore:
@@ -69,12 +75,15 @@ class MappingStore:
                                           f"aside and rebuilds the links.")
 
     def _move_aside(self, err: Exception) -> MappingState:
+        return self.set_aside("corrupt", f"could not be read ({type(err).__name__})")
+
+    def set_aside(self, label: str, why: str) -> MappingState:
+        """Move the file out of the way, loudly; the caller rebuilds the links."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}")
         os.replace(self.path, aside)
-        message = (f"The mapping file {self.path} could not be read ({type(err).__name__}); it was moved to "
-                   f"{aside.name} and the links are rebuilt from the sheet's trello_card_id column and the "
-                   f"card markers.")
+        message = (f"The mapping file {self.path} {why}; it was moved to {aside.name} and the links are "
+                   f"rebuilt from the sheet's trello_card_id column and the card markers.")
         log.warning(message)
         return MappingState(recovered=message)
 
@@ -137,7 +146,8 @@ def _parse(data: Any) -> MappingState:
     sync_count = int(data.get("sync_count") or 0)
     if "links" in data:
         links = {str(k): _link(v) for k, v in dict(data["links"]).items()}
-        return MappingState(links, last_sync, sync_count)
+        return MappingState(links, last_sync, sync_count, spreadsheet_id=data.get("spreadsheet_id"),
+                            board_id=data.get("board_id"))
     # The original format: links without a baseline, decided by CONFLICT_WINNER next run.
     pairs = dict(data.get("lead_to_card") or {})
     links = {str(k): Link(card_id=str(v)) for k, v in pairs.items() if v}
@@ -163,6 +173,8 @@ def _serialise(state: MappingState) -> dict[str, Any]:
                   for k, v in links.items()},
         "last_sync": state.last_sync,
         "sync_count": state.sync_count,
+        "spreadsheet_id": state.spreadsheet_id,
+        "board_id": state.board_id,
     }
 
 

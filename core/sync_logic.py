@@ -137,8 +137,8 @@ class SyncEngine:
         return self.full_sync(dry_run=True)
 
     def status_report(self) -> StatusReport:
-        state = self._peek_state()
         sheet, board = self._read_sides()
+        state = self._peek_state(board)
         p = plan(sheet, board, state.links, self._options("full"))
         linked = set(state.links)
         # A LOST lead gets no card by rule, so it is not waiting for one.
@@ -163,6 +163,9 @@ class SyncEngine:
         with self.mapping.lock():
             state = self.mapping.load()
             sheet, board = self._read_sides()
+            if not state.belongs_to(self.settings.spreadsheet_id, board.board_id):
+                state = self.mapping.set_aside("other", self._other_pair(state))
+            state.spreadsheet_id, state.board_id = self.settings.spreadsheet_id, board.board_id
             p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
             result = _result_from_plan(mode, p, dry_run=False)
             if state.recovered:
@@ -173,8 +176,8 @@ class SyncEngine:
             return result
 
     def _plan_only(self, mode: str, target: Optional[str], force_delete: bool) -> SyncResult:
-        state = self._peek_state()
         sheet, board = self._read_sides()
+        state = self._peek_state(board)
         p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
         result = _result_from_plan(mode, p, dry_run=True)
         if state.recovered:
@@ -182,8 +185,18 @@ class SyncEngine:
         _planned_counts(result, p)
         return result
 
-    def _peek_state(self) -> MappingState:
-        return self.mapping.peek()
+    @staticmethod
+    def _other_pair(state: MappingState) -> str:
+        return (f"belongs to another sheet and board (spreadsheet {state.spreadsheet_id}, board "
+                f"{state.board_id})")
+
+    def _peek_state(self, board: BoardSnapshot) -> MappingState:
+        """The stored links without touching the file (dry runs and reports)."""
+        state = self.mapping.peek()
+        if not state.belongs_to(self.settings.spreadsheet_id, board.board_id):
+            return MappingState(recovered=f"The mapping file {self.mapping.path} {self._other_pair(state)}; "
+                                          f"the next sync sets it aside and rebuilds the links.")
+        return state
 
     def _read_sides(self) -> tuple[SheetSnapshot, BoardSnapshot]:
         sheet = self.sheet.read()

@@ -1,6 +1,8 @@
 """The engine with the real clients (gspread, py-trello) against the sandbox, over loopback HTTP."""
 from __future__ import annotations
 
+import dataclasses
+
 import json
 
 from core.mapping import MappingStore
@@ -127,6 +129,23 @@ def test_corrupt_mapping_file_is_moved_aside_and_rebuilt_loudly(world: World):
     result = world.engine().full_sync()
     assert result.created == 0 and "could not be read" in result.messages[0]
     assert list(world.data_dir.glob("mapping.json.corrupt-*"))
+
+
+def test_mapping_of_another_sheet_and_board_is_set_aside_and_deletes_nothing(world: World):
+    synced(world)
+    store = MappingStore(world.data_dir / "mapping.json")
+    state = store.load()
+    assert state.spreadsheet_id == world.settings.spreadsheet_id and state.board_id
+    # Links recorded against another pair (say, a demo) name cards this board does not have.
+    state.board_id = "0" * 24
+    state.links = {lead: dataclasses.replace(link, card_id="f" * 24) for lead, link in state.links.items()}
+    store.save(state)
+    result = world.engine().full_sync()
+    assert result.deleted == 0 and result.archived == 0 and result.created == 0
+    assert "belongs to another sheet and board" in result.messages[0]
+    assert list(world.data_dir.glob("mapping.json.other-*"))
+    assert len(world.rows()) == 12 and len(world.cards()) == 10
+    assert {l.card_id for l in store.load().links.values()} == {c.id for c in world.cards()}
 
 
 def test_original_format_mapping_is_upgraded_and_used(world: World):
