@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import gspread
 import requests
 from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2 import service_account
+from trello import TrelloClient
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from core.config import Settings
@@ -302,3 +304,19 @@ def build_trello_session(settings: Settings) -> TrelloSession:
     limiter = shared_limiter(settings.trello_token, settings.trello_rate_limit, settings.trello_rate_window)
     # No POST is repeated after an ambiguous failure: a second card would appear.
     return session.configure(settings.trello_api_url, is_trello_host, lambda url: False, limiter)
+
+
+def gspread_client(settings: Settings) -> gspread.Client:
+    """A gspread client for any script, through this session factory (routing, retries, auth)."""
+    session = build_google_session(settings)
+    return gspread.Client(auth=session.credentials, session=session)
+
+
+def trello_client(settings: Settings) -> TrelloClient:
+    """A py-trello client for any script, through this session factory.
+
+    The key and token reach Trello only in the session's Authorization header;
+    the client's own key and secret only feed query parameters the session strips.
+    """
+    return TrelloClient(api_key="", api_secret="", http_service=build_trello_session(settings))
+
