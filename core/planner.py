@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Optional
 
 from core.models import (
     BoardSnapshot,
@@ -559,7 +559,3 @@ def _blank(lead: Lead) -> bool:
 
 def _same_link(a: Link, b: Link) -> bool:
     return (a.card_id, a.status, a.fields) == (b.card_id, b.status, b.fields)
-
-
-def lead_ids(actions: Iterable[Action]) -> set[str]:
-    return {a.lead_id for a in actions}

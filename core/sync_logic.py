@@ -331,7 +331,7 @@ class _Apply:
     # -- the sheet --------------------------------------------------------------------
     def _sheet_writes(self) -> None:
         actions = self.plan.sheet_actions
-        cells = [c for a in actions for c in a.cells] + self._card_id_cells()
+        cells = self.plan.cell_updates + self._card_id_cells()
         if not cells:
             return
         try:
