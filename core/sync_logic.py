@@ -144,7 +144,8 @@ class SyncEngine:
         # A LOST lead gets no card by rule, so it is not waiting for one.
         unlinked = [lead.id for lead in sheet.leads if lead.id.strip() and lead.id.strip() not in linked
                     and StatusMap.canonical(lead.status) != "LOST"]
-        archived = [c.id for c in board.cards if c.closed and c.id in {link.card_id for link in state.links.values()}]
+        linked_cards = {link.card_id for link in state.links.values()}
+        archived = [c.id for c in board.cards if c.closed and c.id in linked_cards]
         last = self._last_history()
         return StatusReport(links=dict(state.links), unlinked_leads=unlinked, orphan_cards=list(p.orphans),
                             archived_cards=archived, pending=p.actions + p.held_back, last_sync=state.last_sync,
