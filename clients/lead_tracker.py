@@ -141,7 +141,8 @@ class LeadTracker:
         with self._translated():
             response = self._http.request("get", f"{DRIVE_FILES_API_V3_URL}/{self.spreadsheet_id}",
                                           params={"fields": "modifiedTime", "supportsAllDrives": "true"})
-        return str(response.json().get("modifiedTime", ""))
+            # Parsed inside the translation: a non-JSON answer is our error, not a raw JSONDecodeError.
+            return str(response.json().get("modifiedTime", ""))
 
     def check_write_access(self) -> None:
         """Raise AccessDeniedError unless the service account may edit the sheet (changes nothing)."""

@@ -219,3 +219,9 @@ def test_write_access_check_changes_nothing(sandbox: Sandbox, sheet: LeadTracker
     before = sheet.read()
     sheet.check_write_access()
     assert sheet.read().leads == before.leads
+
+
+def test_a_drive_answer_that_is_not_json_is_reported_not_raised_raw(sandbox: Sandbox, sheet: LeadTracker) -> None:
+    sandbox.faults.configure({"rules": [{"path": "/drive/v3/files/*", "status": 200, "body": "<html>proxy</html>"}]})
+    with pytest.raises(ServiceUnavailableError):
+        sheet.modified_time()
