@@ -48,7 +48,7 @@ class WorkTracker:
         board = self._fetch(f"/boards/{self._board_id}", "board", query={
             "fields": "id,dateLastActivity", "lists": "all", "list_fields": LIST_FIELDS,
             "cards": "all", "card_fields": CARD_FIELDS})
-        lists = {lst["id"]: (str(lst.get("name", "")), bool(lst.get("closed"))) for lst in board.get("lists", [])}
+        lists = _list_entries(board.get("lists", []))
         with self._lock:
             self._board_id = board.get("id") or self._board_id
             self._lists = lists
@@ -65,7 +65,7 @@ class WorkTracker:
                 return None
             raise
         lst = raw.get("list") or {}
-        lists = {lst["id"]: (str(lst.get("name", "")), bool(lst.get("closed")))} if lst.get("id") else {}
+        lists = _list_entries([lst]) if lst.get("id") else {}
         return self._card(raw, lists or self._known_lists())
 
     def missing_lists(self, names: list[str]) -> list[str]:
@@ -111,7 +111,7 @@ class WorkTracker:
             if self._lists is not None:
                 return dict(self._lists)
         raw = self._fetch(f"/boards/{self._board_id}/lists", "board", query={"filter": "all", "fields": LIST_FIELDS})
-        lists = {lst["id"]: (str(lst.get("name", "")), bool(lst.get("closed"))) for lst in raw}
+        lists = _list_entries(raw)
         with self._lock:
             self._lists = lists
         return dict(lists)
@@ -195,6 +195,11 @@ class WorkTracker:
             return ServiceUnavailableError(f"Trello refused a request (HTTP {status}): {text[:200]}")
         error.status = status  # type: ignore[attr-defined]
         return error
+
+
+def _list_entries(raw_lists: list[dict[str, Any]]) -> dict[str, tuple[str, bool]]:
+    """list id -> (name, closed), from Trello's list objects."""
+    return {lst["id"]: (str(lst.get("name", "")), bool(lst.get("closed"))) for lst in raw_lists}
 
 
 def _open_lists(lists: dict[str, tuple[str, bool]]) -> dict[str, str]:
