@@ -306,17 +306,17 @@ def build_trello_session(settings: Settings) -> TrelloSession:
     return session.configure(settings.trello_api_url, is_trello_host, lambda url: False, limiter)
 
 
-def gspread_client(settings: Settings) -> gspread.Client:
-    """A gspread client for any script, through this session factory (routing, retries, auth)."""
-    session = build_google_session(settings)
+def gspread_client(settings: Settings, session: Optional[GoogleSession] = None) -> gspread.Client:
+    """A gspread client for any script (and the lead tracker), through this session factory."""
+    session = session or build_google_session(settings)
     return gspread.Client(auth=session.credentials, session=session)
 
 
-def trello_client(settings: Settings) -> TrelloClient:
-    """A py-trello client for any script, through this session factory.
+def trello_client(settings: Settings, session: Optional[TrelloSession] = None) -> TrelloClient:
+    """A py-trello client for any script (and the work tracker), through this session factory.
 
     The key and token reach Trello only in the session's Authorization header;
     the client's own key and secret only feed query parameters the session strips.
     """
-    return TrelloClient(api_key="", api_secret="", http_service=build_trello_session(settings))
+    return TrelloClient(api_key="", api_secret="", http_service=session or build_trello_session(settings))
 

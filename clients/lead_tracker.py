@@ -11,13 +11,12 @@ import contextlib
 from typing import Any, Iterator, Optional
 
 import google.auth.exceptions
-import gspread
 import requests
 from gspread.exceptions import APIError, GSpreadException
 from gspread.urls import DRIVE_FILES_API_V3_URL
 from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
-from clients.http import GoogleSession, build_google_session, google_credentials
+from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client
 from core.config import Settings
 from core.errors import (AccessDeniedError, BadCredentialsError, BadLayoutError, NotFoundError,
                          RateLimitedError, ServiceUnavailableError, WorkLeadError)
@@ -41,7 +40,7 @@ class LeadTracker:
         self.spreadsheet_id = settings.spreadsheet_id
         self.service_account_email: str = session.credentials.service_account_email
         self.session = session
-        self._http = gspread.Client(auth=session.credentials, session=session).http_client
+        self._http = gspread_client(settings, session).http_client
         self._title: Optional[str] = settings.worksheet
         self._sheet_id: Optional[int] = None
         self._header: Optional[list[str]] = None

@@ -12,10 +12,9 @@ import threading
 from typing import Any, Iterator, Optional
 
 import requests
-from trello import TrelloClient
 from trello.exceptions import ResourceUnavailable, Unauthorized
 
-from clients.http import TrelloSession, _sent_nothing, build_trello_session
+from clients.http import TrelloSession, _sent_nothing, build_trello_session, trello_client
 from core.config import Settings
 from core.errors import (AccessDeniedError, AmbiguousWriteError, BadCredentialsError, NotFoundError,
                          RateLimitedError, ServiceUnavailableError, WorkLeadError)
@@ -31,9 +30,7 @@ class WorkTracker:
     def __init__(self, settings: Settings, session: TrelloSession) -> None:
         self.settings = settings
         self.session = session
-        # Credentials travel in the session's Authorization header; the client's key and
-        # "secret" only feed query parameters that the session strips.
-        self._client = TrelloClient(api_key="", api_secret="", http_service=session)
+        self._client = trello_client(settings, session)
         self._board_id = settings.trello_board_id  # a short link until the first answer gives the long id
         self._lists: Optional[dict[str, tuple[str, bool]]] = None  # list id -> (name, closed)
         self._lock = threading.Lock()
