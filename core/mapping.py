@@ -92,14 +92,9 @@ class MappingStore:
         """Write atomically (temp file, fsync, rename), keeping the previous file as .bak."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(_serialise(state), indent=2, sort_keys=True) + "\n"
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
         if self.path.exists():
-            _copy_atomically(self.path, self.backup_path)
-        os.replace(tmp, self.path)
+            _write_atomically(self.backup_path, self.path.read_bytes())
+        _write_atomically(self.path, text.encode("utf-8"))
         _fsync_dir(self.path.parent)
 
     # -- rebuilding -----------------------------------------------------------------
@@ -178,10 +173,14 @@ def _serialise(state: MappingState) -> dict[str, Any]:
     }
 
 
-def _copy_atomically(src: Path, dst: Path) -> None:
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(src.read_bytes())
-    os.replace(tmp, dst)
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temporary file, fsync, rename: a reader sees the old or the new file, never half of one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 def _fsync_dir(folder: Path) -> None:
