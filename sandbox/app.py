@@ -134,6 +134,7 @@ class Sandbox:
         self.limits = Limits()
         self.log = RequestLog()
         self._dirty = threading.Event()
+        self._flush_lock = threading.Lock()
         self._stopping = threading.Event()
         self._httpd = _Server((host, port), _Handler)
         self._httpd.sandbox = self
@@ -221,11 +222,14 @@ class Sandbox:
         self._dirty.set()
 
     def flush(self) -> None:
-        with self.lock:
-            self._dirty.clear()
-            data = {"services": {s.name: s.to_dict() for s in self.services}}
-            text = json.dumps(data, separators=(",", ":"))
-        atomic_write(self.data_dir / self.STATE_FILE, text)
+        # One flush at a time (the background loop and stop() may overlap): otherwise an older
+        # snapshot could be renamed into place after a newer one, losing the last writes.
+        with self._flush_lock:
+            with self.lock:
+                self._dirty.clear()
+                data = {"services": {s.name: s.to_dict() for s in self.services}}
+                text = json.dumps(data, separators=(",", ":"))
+            atomic_write(self.data_dir / self.STATE_FILE, text)
 
     def _flush_loop(self) -> None:
         # Writes are coalesced: a burst of requests costs one write of the state.
