@@ -241,10 +241,7 @@ class TrelloModel:
     # -- cards -------------------------------------------------------------------------
     def add_card(self, list_id: str, name: str = "", desc: str = "", pos: Pos = None,
                  due: Optional[str] = None, closed: bool = False) -> TrelloCard:
-        try:
-            lst = self.list(list_id)
-        except (InvalidId, NotFound):
-            raise InvalidValue("idList") from None
+        lst = self._target_list(list_id)
         board = self.boards[lst.id_board]
         if not closed:
             self._check_room(board.id)
