@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from cli.actionlog import run_and_report
 from cli.output import BarProgress, Printer
 from cli.session import Session
 from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, Watcher
@@ -37,49 +39,84 @@ Q. Quit
 =============================="""
 MENU_CHOICES = "1-9, 0 or Q"
 YES = ("y", "yes")
+# Enough of the held-back deletions to judge them by before answering.
+HELD_SHOWN = 10
 
 
 # -- parsing ------------------------------------------------------------------------
+EXIT_CODES = """exit codes:
+  0    done
+  1    some items failed (the rest were done)
+  2    settings or usage error (doctor says what to fix)
+  3    another sync holds the lock
+  4    a safety guard held back deletions (everything else was done)
+  130  stopped with Ctrl-C"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python main.py",
+        prog="python main.py", usage="python main.py [--sandbox] [COMMAND [OPTIONS]]",
         description="Keep a Google Sheets lead list and a Trello board in step. "
-                    "Without a subcommand, opens the menu.")
+                    "Without a COMMAND, opens the menu.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sandbox", action="store_true",
                         help="run against the local sandbox (data/sandbox/) instead of the configured services")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("initial", help="create cards for leads that have none (menu 1)")
-    sync = sub.add_parser("sync", help="full two-way sync (menu 2; --dry-run is menu 7)")
-    sync.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="python main.py [--sandbox]")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        # The same sentence in the command list and atop the command's own --help.
+        return sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+
+    command("initial", "create cards for leads that have none (menu 1)")
+    sync = command("sync", "full two-way sync (menu 2; --dry-run is menu 7)")
+    sync.add_argument("--dry-run", action="store_true", help="show the plan as a table, change nothing")
     sync.add_argument("--force-delete", action="store_true",
-                      help="do deletions and archivings even above MAX_DELETE_PERCENT")
-    sub.add_parser("push", help="copy every linked lead's status to its card (menu 3)")
-    sub.add_parser("pull", help="copy every linked card's status to its lead (menu 4)")
-    sub.add_parser("lead", help="sync one lead's status to its card (menu 5)").add_argument("id")
-    sub.add_parser("card", help="sync one card's status to its lead (menu 6)").add_argument(
+                      help="do the deletions and archivings even above MAX_DELETE_PERCENT")
+    command("push", "copy every linked lead's status to its card (menu 3)")
+    command("pull", "copy every linked card's status to its lead (menu 4)")
+    command("lead", "copy one lead's status to its card (menu 5)").add_argument(
+        "id", metavar="LEAD_ID", help="the lead's id (the sheet's id column)")
+    command("card", "copy one card's status to its lead (menu 6)").add_argument(
         "id", metavar="ID_OR_LEAD_ID", help="a 24-hex-digit card id, or a lead id")
-    sub.add_parser("status", help="links, unlinked leads, orphans, pending changes (menu 8)")
-    watch = sub.add_parser("watch", help="full sync every N seconds until Ctrl-C (menu 9)")
-    watch.add_argument("--interval", type=_positive_float, default=DEFAULT_INTERVAL, metavar="SECONDS")
+    command("status", "links, unlinked leads, orphan and archived cards, pending changes (menu 8)")
+    watch = command("watch", "a full sync every N seconds until Ctrl-C (menu 9)")
+    watch.add_argument("--interval", type=_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
+                       help=f"seconds between rounds (default {DEFAULT_INTERVAL:g})")
     watch.add_argument("--runs", type=_positive_int, default=None, metavar="N", help="stop after N rounds")
-    doctor = sub.add_parser("doctor", help="check settings, access, header and lists (menu 0)")
+    doctor = command("doctor", "check the settings, access, sheet header and lists (menu 0)")
     doctor.add_argument("--fix", action="store_true", help="create missing Trello lists")
-    serve = sub.add_parser("sandbox", help="serve the local sandbox alone and print its settings")
-    serve.add_argument("--port", type=int, default=8765)
+    serve = command("sandbox", "serve the local sandbox alone and print the settings that point at it")
+    serve.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (default 8765)")
     return parser
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds (0 or more)")
     return value
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0-65535; 0 picks a free one)")
     return value
 
 
@@ -99,17 +136,15 @@ def guarded(printer: Printer, step: Callable[[], int]) -> int:
         return 1
 
 
-def show(printer: Printer, result: Any) -> int:
-    if getattr(result, "dry_run", False):
-        printer.plan(list(getattr(result, "plan", []) or []), held=list(getattr(result, "held", []) or []))
-    printer.summary(result)
-    return int(result.exit_code)
+def perform(session: Session, printer: Printer, call: Callable[[Any], Any]) -> int:
+    """One engine operation, reported; its exit code."""
+    engine = session.engine()  # settings first: loading them sets up the log file the report names
+    return int(run_and_report(printer, lambda: call(engine)).exit_code)
 
 
 def run_sync(session: Session, printer: Printer, dry_run: bool = False, force_delete: bool = False) -> Any:
-    result = session.engine().full_sync(dry_run=dry_run, force_delete=force_delete)
-    show(printer, result)
-    return result
+    engine = session.engine()
+    return run_and_report(printer, lambda: engine.full_sync(dry_run=dry_run, force_delete=force_delete))
 
 
 def held_back_hint(printer: Printer, result: Any) -> None:
@@ -161,7 +196,11 @@ def run_command(args: argparse.Namespace, session: Session, printer: Printer) ->
         "lead": lambda e: e.sync_lead(args.id.strip()),
         "card": lambda e: e.sync_card(args.id.strip()),
     }
-    return guarded(printer, lambda: show(printer, calls[command](session.engine())))
+    if command in ("lead", "card") and not args.id.strip():
+        printer.error(f"No id given; nothing was synced. Usage: python main.py {command} "
+                      f"{'LEAD_ID' if command == 'lead' else 'ID_OR_LEAD_ID'}")
+        return 2
+    return guarded(printer, lambda: perform(session, printer, calls[command]))
 
 
 # -- the menu -------------------------------------------------------------------------
@@ -206,7 +245,7 @@ class Menu:
             self.printer.line()
 
     def _engine_call(self, call: Callable[[Any], Any]) -> int:
-        return guarded(self.printer, lambda: show(self.printer, call(self.session.engine())))
+        return guarded(self.printer, lambda: perform(self.session, self.printer, call))
 
     def _with_id(self, prompt: str, call: Callable[[Any, str], Any]) -> int:
         value = self.printer.ask(prompt).strip()
@@ -219,6 +258,8 @@ class Menu:
         def sync() -> int:
             result = run_sync(self.session, self.printer)
             held = getattr(result, "held_back", 0)
+            if held:
+                self.printer.plan(list(getattr(result, "held", []) or []), title="Held back", limit=HELD_SHOWN)
             if held and self.printer.ask(f"Delete/archive {held} items anyway? [y/N] ").strip().lower() in YES:
                 result = run_sync(self.session, self.printer, force_delete=True)
             return int(result.exit_code)
@@ -227,9 +268,9 @@ class Menu:
     def _watch(self) -> int:
         answer = self.printer.ask(f"Seconds between syncs [{DEFAULT_INTERVAL:g}]: ").strip()
         try:
-            interval = _positive_float(answer) if answer else DEFAULT_INTERVAL
-        except (ValueError, argparse.ArgumentTypeError):
-            self.printer.error(f"'{answer}' is not a number of seconds; nothing was started.")
+            interval = _seconds(answer) if answer else DEFAULT_INTERVAL
+        except argparse.ArgumentTypeError as exc:
+            self.printer.error(f"{exc}; nothing was started.")
             return 2
         code = guarded(self.printer, lambda: watch(self.session, self.printer, interval, None))
         return 0 if code == INTERRUPTED else code
@@ -246,6 +287,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except KeyboardInterrupt:  # pressed while it was still starting up
             print("\nSandbox stopped.")
             return 0
+        except OSError as exc:
+            Printer().error(f"The sandbox cannot listen on port {args.port} ({exc.strerror or exc}); "
+                            f"pick another with --port, or --port 0 for any free one.")
+            return 2
     printer = Printer()
     try:
         setup_logging(Path(os.environ.get("LOG_DIR") or "logs"))

@@ -112,26 +112,54 @@ class Printer:
             style = _count_style(key, value) if self.terminal else ""
             table.add_row(label, Text(str(value), style=style))
         self.out.print(table)
-        for message in getattr(result, "messages", []) or []:
-            self.line(f"- {message}")
-        for detail in getattr(result, "conflict_details", []) or []:
-            self.line(f"- conflict: {detail}", style="yellow")
+        self.bullets(getattr(result, "messages", []) or [])
+        self.bullets([f"conflict: {d}" for d in getattr(result, "conflict_details", []) or []], style="yellow")
+
+    def bullets(self, items: Iterable[str], style: str = "") -> None:
+        """One '- ' line per item, long ones wrapped at words under their own text."""
+        items = list(items)
+        if not items:
+            return
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for item in items:
+            grid.add_row("-", Text(item, style=style))
+        self.out.print(grid)
+
+    def notices(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.warn(item)
+
+    def actions_done(self, lines: list[str], log_file: Any) -> None:
+        """The run's per-action lines when they fit on a screen; else how many, and where they are."""
+        if not lines:
+            return
+        if len(lines) < PROGRESS_MIN_ACTIONS:
+            for line in lines:
+                self.line(f"  {line}", style="dim" if self.terminal else None)
+            return
+        where = f" in {log_file}" if log_file else " in the log file"
+        self.line(f"{len(lines)} changes made; each one is listed{where}.")
 
     def plan(self, actions: Iterable[Any], title: str = "Preview: what a full sync would do",
-             held: Iterable[Any] = ()) -> None:
+             held: Iterable[Any] = (), limit: Optional[int] = None) -> None:
         actions = list(actions)
         held = [a for a in held if a not in actions]
         if not actions and not held:
             self.line("Nothing to do: the sheet and the board are in step.")
             return
+        rows = [(a, "") for a in actions] + [(a, " (held back)") for a in held]
         table = self._table(title)
         for name in ("Lead", "Name", "Action", "From -> To", "Reason"):
             table.add_column(name, overflow="fold")
-        for action, note in [(a, "") for a in actions] + [(a, " (held back)") for a in held]:
+        for action, note in rows[:limit]:
             table.add_row(_s(getattr(action, "lead_id", "")), _s(getattr(action, "name", "")),
                           _s(getattr(action, "kind", "")) + note, _change(action),
                           _s(getattr(action, "reason", "")))
         self.out.print(table)
+        if limit is not None and len(rows) > limit:
+            self.line(f"... and {len(rows) - limit} more; `python main.py sync --dry-run` lists them all.")
 
     def status(self, report: Any) -> None:
         table = self._table("Status", show_header=False)

@@ -15,6 +15,7 @@ from datetime import datetime
 from types import FrameType
 from typing import Any, Callable, Iterator, Optional
 
+from cli.actionlog import run_and_report
 from core.errors import WorkLeadError
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class Watcher:
                 self._printer.line(f"Round {number} at {stamp}: no changes on either side; full sync skipped.")
                 return 0
             self._printer.line(f"Round {number} at {stamp}: running a full sync.")
-            result = engine.full_sync()
+            result = run_and_report(self._printer, engine.full_sync)
         except WorkLeadError as exc:
             if exc.exit_code == 2:
                 raise  # settings or access: every later round would fail the same way
@@ -90,7 +91,6 @@ class Watcher:
         # round syncs once more and finds nothing, rather than missing an edit
         # someone made while this round ran.
         self._last_marker = marker
-        self._printer.summary(result)
         return int(result.exit_code)
 
 

@@ -156,3 +156,10 @@ def issued_access_tokens(sandbox: Sandbox) -> list[str]:
 def unshare_sheet(sandbox: Sandbox) -> None:
     with sandbox.lock:
         google(sandbox).lead_spreadsheet().shared_with.clear()
+
+
+def add_leads(sandbox: Sandbox, count: int, first_row: int = 101, first_id: int = 1001) -> None:
+    """`count` NEW leads typed in below the demo rows (blank rows between are ignored)."""
+    for n in range(count):
+        lead = first_id + n
+        write_sheet(sandbox, first_row + n, 1, [str(lead), f"Bulk Lead {lead}", f"bulk{lead}@example.com", "NEW", "bulk"])

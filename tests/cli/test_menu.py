@@ -71,6 +71,8 @@ def test_option_2_asks_before_held_back_deletions_and_does_them_only_on_yes(cli:
     run = cli(stdin="2\nn\n2\ny\nq\n")
     assert run.code == 0, run.out
     assert run.out.count(f"Delete/archive {linked - 2} items anyway? [y/N]") == 2
+    before_question = run.out[:run.out.index("items anyway?")]
+    assert "Held back" in before_question and "delete_row" in before_question  # what would go, before asking
     deleted = [int(line.split()[-1]) for line in run.out.splitlines() if line.startswith("Deleted")]
     assert deleted[:2] == [0, 0] and deleted[2] > 0, deleted
 
