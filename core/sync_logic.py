@@ -319,13 +319,20 @@ class _Apply:
             self.engine.mapping.save(self.state)
 
     def _failed(self, a: Action, err: BaseException) -> None:
-        if not isinstance(err, WorkLeadError):
+        if not isinstance(err, Exception):
             raise err
         self.result.failed += 1
         self.failed_leads.add(a.lead_id)
-        note = " It may have been created; the next run adopts it by its Lead ID marker." \
-            if isinstance(err, AmbiguousWriteError) else ""
-        message = f"Lead {a.lead_id} ({a.name}): {a.kind} failed: {err}{note}"
+        if isinstance(err, WorkLeadError):
+            note = " It may have been created; the next run adopts it by its Lead ID marker." \
+                if isinstance(err, AmbiguousWriteError) else ""
+            reason = f"{err}{note}"
+        else:
+            # One item's unexpected error must not abort the run (the other workers' results would go
+            # unrecorded); its text may carry a URL or a secret, so only the log file gets the details.
+            log.debug("%s for lead %s failed unexpectedly", a.kind, a.lead_id, exc_info=err)
+            reason = f"unexpected {type(err).__name__} (details in the log file)"
+        message = f"Lead {a.lead_id} ({a.name}): {a.kind} failed: {reason}"
         log.error(message)
         self.result.messages.append(message)
 
