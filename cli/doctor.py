@@ -14,7 +14,6 @@ from core.models import REQUIRED_COLUMNS
 
 log = logging.getLogger(__name__)
 
-SETTINGS_FIX = "set it in .env (copy .env.example) or in the environment; see README.md, Setting up."
 TRELLO_CREDENTIALS_FIX = ("copy the API key from https://trello.com/power-ups/admin and generate a new token "
                           "with its Token link; put them in TRELLO_API_KEY and TRELLO_TOKEN.")
 HEADER_FIX = f"row 1 of the worksheet must hold the columns {', '.join(REQUIRED_COLUMNS)} (any order)."
@@ -57,7 +56,7 @@ class Doctor:
         try:
             settings = self.session.settings()
         except WorkLeadError as exc:
-            self._add("Settings", False, exc.message, SETTINGS_FIX)
+            self._add("Settings", False, exc.message)  # the sentence already says how to fix it
             return None
         where = " (local sandbox)" if getattr(settings, "sandbox", False) else ""
         self._add("GOOGLE_CREDENTIALS_PATH", True, f"{settings.google_credentials_path}{where}")

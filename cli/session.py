@@ -6,11 +6,34 @@ clients never know which services they talk to.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 SANDBOX_DIR = Path("data/sandbox")
 ENV_FILE = Path(".env")
+# Every setting WorkLead reads (README, Settings): a name in .env close to one of these is a typo.
+SETTING_NAMES = ("GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "WORKSHEET", "TRELLO_API_KEY", "TRELLO_TOKEN",
+                 "TRELLO_BOARD_ID", "MAPPING_FILE", "CONFLICT_WINNER", "STATUS_MAP", "MAX_DELETE_PERCENT",
+                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT")
+
+
+def misspelt_names(env_file: Path) -> str:
+    """'.env has TRELO_TOKEN: did you mean TRELLO_TOKEN?', or '' when every name there is known."""
+    try:
+        from dotenv import dotenv_values
+
+        names = [n for n in dotenv_values(env_file) if n] if env_file.is_file() else []
+    except (OSError, UnicodeDecodeError):
+        return ""
+    guesses = []
+    for name in names:
+        if name in SETTING_NAMES:
+            continue
+        close = difflib.get_close_matches(name.upper(), SETTING_NAMES, n=1, cutoff=0.75)
+        if close:
+            guesses.append(f"{env_file} has {name}: did you mean {close[0]}?")
+    return " ".join(guesses)
 
 
 class Session:
@@ -48,6 +71,7 @@ class Session:
 
     def _load(self) -> Any:
         from core.config import has_service_settings, load_settings
+        from core.errors import SettingsError
 
         if not self.use_sandbox and not has_service_settings(env_file=ENV_FILE):
             self._notice("No Google or Trello settings were found (.env or environment), so WorkLead "
@@ -55,7 +79,13 @@ class Session:
                          "your own sheet and board.")
             self.use_sandbox = True
         if not self.use_sandbox:
-            return load_settings(env_file=ENV_FILE)
+            try:
+                return load_settings(env_file=ENV_FILE)
+            except SettingsError as exc:
+                hint = misspelt_names(ENV_FILE)
+                if hint:
+                    raise SettingsError(f"{exc.message} {hint}") from None
+                raise
         settings = load_settings(env_file=ENV_FILE, overrides=self._start_sandbox())
         return dataclasses.replace(settings, sandbox=True)
 

@@ -58,3 +58,12 @@ def test_the_sandbox_on_a_busy_port_is_one_sentence_with_exit_2(workdir: Path) -
         run = run_cli(["sandbox", "--port", str(port)], workdir, base_env(), timeout=60)
     assert run.code == 2, run.out
     assert f"port {port}" in run.out and "Traceback" not in run.out
+
+
+def test_a_misspelt_name_in_env_is_pointed_out_with_the_right_one(cli: Cli) -> None:
+    env = {k: v for k, v in cli.env.items() if k != "TRELLO_TOKEN"}
+    (cli.workdir / ".env").write_text(f"TRELO_TOKEN={cli.env['TRELLO_TOKEN']}\n")
+    run = run_cli(["sync"], cli.workdir, env)
+    assert run.code == 2, run.out
+    assert ".env has TRELO_TOKEN: did you mean TRELLO_TOKEN?" in run.out
+    assert cli.env["TRELLO_TOKEN"] not in run.out
