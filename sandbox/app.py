@@ -178,6 +178,8 @@ class Sandbox:
 
     # -- life cycle ---------------------------------------------------------------
     def start(self) -> "Sandbox":
+        if self._threads:  # already serving (serve_forever after start): a second loop would share the socket
+            return self
         for target in (self._httpd.serve_forever, self._flush_loop):
             t = threading.Thread(target=target, daemon=True, name=f"sandbox-{target.__name__}")
             t.start()
