@@ -98,6 +98,7 @@ class Plan:
     unmapped: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
+    unknown_target: Optional[str] = None  # the lead or card a single-item sync names does not exist
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -111,10 +112,6 @@ class Plan:
     @property
     def deletions(self) -> list[Action]:
         return [a for a in self.actions if a.kind == DELETE_ROW]
-
-    @property
-    def cell_updates(self) -> list[CellUpdate]:
-        return [c for a in self.sheet_actions for c in a.cells]
 
     @property
     def is_empty(self) -> bool:
@@ -423,6 +420,7 @@ class _Planner:
         target = (self.opt.target or "").strip()
         row = rows.get(target)
         if row is None:
+            self.out.unknown_target = target
             self._not_found(target, f"No lead with id {target} in the sheet.")
             return
         self._plan_lead(row, "lead")
@@ -434,6 +432,7 @@ class _Planner:
         lead_id = self._lead_for_card(target, rows) if is_card_id(target) else target
         row = rows.get(lead_id or "")
         if row is None:
+            self.out.unknown_target = target
             self._not_found(target, f"No lead linked to card {target}." if lead_id is None
                             else f"No lead with id {target} in the sheet.")
             return

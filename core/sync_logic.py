@@ -61,11 +61,14 @@ class SyncResult:
     conflict_details: list[str] = field(default_factory=list)
     dry_run: bool = False
     held: list[Action] = field(default_factory=list)  # destructive actions a guard held back
+    unknown_target: Optional[str] = None  # a single-item sync named a lead or card that does not exist
 
     @property
     def exit_code(self) -> int:
         if self.failed:
             return 1
+        if self.unknown_target is not None:
+            return 2  # a usage error: the id given on the command line names nothing
         return 4 if self.held_back else 0
 
     def as_counts(self) -> dict[str, int]:
@@ -257,7 +260,13 @@ class _Apply:
         self.created: dict[str, str] = {}  # lead id -> new card id
 
     def run(self) -> None:
-        self._card_writes()
+        self._assign_ids()
+        try:
+            self._card_writes()
+        except KeyboardInterrupt:
+            # The cards made so far stay linked (their ids reach the sheet next run), and the file whole.
+            self.engine.mapping.save(self.state)
+            raise
         self._sheet_writes()
         self._deletions()
         self._record_links()
@@ -267,23 +276,36 @@ class _Apply:
 
     # -- Trello ---------------------------------------------------------------------
     def _card_writes(self) -> None:
-        actions = self.plan.card_actions
+        # A lead whose new id could not be written gets no card: its marker would name an id no row holds.
+        actions = [a for a in self.plan.card_actions if a.lead_id not in self.failed_leads]
         if not actions:
             return
         progress = self.engine.progress
         if progress:
             progress.start(len(actions), "Updating Trello")
+        pool = ThreadPoolExecutor(max_workers=CARD_WORKERS)
+        futures: dict[Future[Optional[str]], Action] = {}
         try:
-            with ThreadPoolExecutor(max_workers=CARD_WORKERS) as pool:
-                futures: dict[Future[Optional[str]], Action] = {
-                    pool.submit(self._card_write, a): a for a in actions}
-                for future in as_completed(futures):
-                    self._card_done(futures[future], future)
-                    if progress:
-                        progress.advance()
+            futures = {pool.submit(self._card_write, a): a for a in actions}
+            for future in as_completed(futures):
+                self._card_done(futures[future], future)
+                if progress:
+                    progress.advance()
+        except KeyboardInterrupt:
+            # Ctrl-C: writes not yet started are dropped; those in flight finish, and their cards are linked.
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._link_finished_creates(futures)
+            raise
         finally:
+            pool.shutdown(wait=True)
             if progress:
                 progress.stop()
+
+    def _link_finished_creates(self, futures: "dict[Future[Optional[str]], Action]") -> None:
+        for future, a in futures.items():
+            if (a.kind == CREATE_CARD and a.lead_id not in self.created and future.done()
+                    and not future.cancelled() and future.exception() is None):
+                self._created(a, future.result() or "")
 
     def _card_write(self, a: Action) -> Optional[str]:
         board = self.engine.board
@@ -337,9 +359,21 @@ class _Apply:
         self.result.messages.append(message)
 
     # -- the sheet --------------------------------------------------------------------
+    def _assign_ids(self) -> None:
+        """Ids for rows that had none reach the sheet before any card's marker names them.
+
+        Otherwise a failed sheet write would leave a card for an id no row holds: the
+        next run would give the row another id and archive that card.
+        """
+        actions = [a for a in self.plan.sheet_actions if a.kind == ASSIGN_ID]
+        if actions:
+            self._write_sheet(actions, [c for a in actions for c in a.cells])
+
     def _sheet_writes(self) -> None:
-        actions = self.plan.sheet_actions
-        cells = self.plan.cell_updates + self._card_id_cells()
+        actions = [a for a in self.plan.sheet_actions if a.kind != ASSIGN_ID]
+        self._write_sheet(actions, [c for a in actions for c in a.cells] + self._card_id_cells())
+
+    def _write_sheet(self, actions: list[Action], cells: list[CellUpdate]) -> None:
         if not cells:
             return
         try:
@@ -401,7 +435,8 @@ class _Apply:
 
 def _result_from_plan(mode: str, p: Plan, dry_run: bool) -> SyncResult:
     result = SyncResult(operation=mode, plan=list(p.actions), messages=list(p.messages),
-                        conflict_details=list(p.conflicts), dry_run=dry_run, held=list(p.held_back))
+                        conflict_details=list(p.conflicts), dry_run=dry_run, held=list(p.held_back),
+                        unknown_target=p.unknown_target)
     result.conflicts = len(p.conflicts)
     result.held_back = len(p.held_back)
     result.skipped = len(p.duplicate_ids) + len(p.unknown_status) + len(p.not_found)

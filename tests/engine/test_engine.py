@@ -220,3 +220,77 @@ def test_row_that_changed_just_before_deletion_is_kept_with_its_link(tmp_path: P
     result = eng.full_sync()
     assert result.deleted == 0 and "2" in sheet.ids() and "2" in eng.mapping.load().links
     assert any("not deleted" in m for m in result.messages)
+
+
+def test_rows_without_ids_get_no_card_until_their_new_ids_are_in_the_sheet(tmp_path: Path):
+    sheet, board = FakeSheet(leads(2) + [{"id": "", "name": "No Id", "email": "n@x.io", "status": "NEW",
+                                          "source": "web"}]), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    sheet.rows.append({**sheet.rows[-1], "id": "", "name": "Later", "trello_card_id": ""})
+    sheet.fail_writes = True
+    first = eng.full_sync()
+    # No card may carry a marker for an id that never reached the sheet.
+    assert first.failed == 1 and first.created == 0 and len(board.cards) == 3
+    sheet.fail_writes = False
+    eng.full_sync()
+    later = next(r for r in sheet.rows if r["name"] == "Later")
+    assert later["id"] == "4" and [c.lead_id for c in board.open_cards()].count("4") == 1
+    assert len(board.cards) == 4 and not any(c.closed for c in board.cards.values())
+
+
+def test_ids_for_rows_without_one_are_written_before_their_cards_are_made(tmp_path: Path):
+    sheet, board = FakeSheet([{"id": "", "name": "No Id", "email": "n@x.io", "status": "NEW",
+                               "source": "web"}]), FakeBoard()
+    engine(tmp_path, sheet, board).full_sync()
+    assert [[(c.column, c.value) for c in w] for w in sheet.writes] == [
+        [("id", "1")], [("trello_card_id", sheet.row("1")["trello_card_id"])]]
+
+
+def test_unknown_lead_or_card_in_a_single_sync_is_a_usage_error(tmp_path: Path):
+    sheet, board = FakeSheet(leads(2)), FakeBoard()
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    assert eng.sync_lead("999").exit_code == 2
+    assert eng.sync_card("f" * 24).exit_code == 2
+    assert eng.sync_lead("1").exit_code == 0
+
+
+class _InterruptAfter:
+    """A progress display during which the user presses Ctrl-C after `n` finished writes."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def start(self, total: int, description: str) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        self.n -= n
+        if self.n <= 0:
+            raise KeyboardInterrupt
+
+    def stop(self) -> None:
+        pass
+
+
+class _SlowBoard(FakeBoard):
+    def create_card(self, list_name: str, title: str, desc: str):  # type: ignore[no-untyped-def]
+        import time
+
+        time.sleep(0.02)
+        return super().create_card(list_name, title, desc)
+
+
+def test_ctrl_c_drops_queued_card_writes_and_keeps_every_made_card_linked(tmp_path: Path):
+    sheet, board = FakeSheet(leads(200)), _SlowBoard()
+    eng = SyncEngine(make_settings(tmp_path), sheet, board, progress=_InterruptAfter(3))  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt):
+        eng.full_sync()
+    made = len(board.cards)
+    assert made < 50, "writes still queued went on after Ctrl-C"
+    links = MappingStore(tmp_path / "data" / "mapping.json").load().links
+    assert {link.card_id for link in links.values()} == set(board.cards)
+    eng.progress = None
+    eng.full_sync()
+    assert len(board.cards) == 200 and len({c.lead_id for c in board.cards.values()}) == 200
