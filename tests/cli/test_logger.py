@@ -53,7 +53,9 @@ def test_urllib3_debug_lines_never_show_the_trello_key_or_token(log_dir: Path) -
 
 def test_credentials_shaped_like_tokens_are_masked_even_when_not_known_in_advance(log_dir: Path) -> None:
     setup_logging(log_dir, [])
-    lib = logging.getLogger("google.auth.transport.requests")
+    # google-auth stops its own "google" loggers from propagating once it has made a request
+    # (unless configured), so a library that always propagates stands in for it here.
+    lib = logging.getLogger("requests_oauthlib.oauth1_auth")
     lib.debug("Authorization: Bearer %s", ACCESS_TOKEN)
     lib.debug('{"access_token": "%s", "expires_in": 3599, "token_type": "Bearer"}', "opaque-token-123456")
     lib.debug('Authorization: OAuth oauth_consumer_key="%s", oauth_token="%s"', "k" * 32, "t" * 64)
