@@ -110,13 +110,16 @@ def evaluate(formula: Formula) -> Cell:
         return _tidy_number(_eval(tree.body))
     except ZeroDivisionError:
         return "#DIV/0!"
+    except OverflowError:
+        return "#NUM!"
     except (SyntaxError, ValueError, TypeError, KeyError):
         return "#NAME?"
 
 
 def _eval(node: ast.AST) -> float:
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return node.value
+        # Sheets computes in floating point; Python integers would let `=9^9^9` run for ever.
+        return float(node.value)
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
         return _OPS[type(node.op)](_eval(node.left), _eval(node.right))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:

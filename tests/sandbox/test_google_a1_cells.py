@@ -66,3 +66,7 @@ def test_each_render_option_shows_what_sheets_shows(raw: object, formatted: str,
     assert cells.render(cell, "FORMATTED_VALUE") == formatted
     assert cells.render(cell, "UNFORMATTED_VALUE") == unformatted
     assert cells.render(cell, "FORMULA") == formula
+
+
+def test_a_huge_power_formula_answers_num_error_instead_of_freezing_the_sandbox() -> None:
+    assert cells.evaluate(cells.Formula("=9^9^9")) == "#NUM!"
