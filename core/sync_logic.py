@@ -7,6 +7,8 @@ the actions behind it succeeded.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -371,7 +373,52 @@ class _Apply:
 
     def _sheet_writes(self) -> None:
         actions = [a for a in self.plan.sheet_actions if a.kind != ASSIGN_ID]
-        self._write_sheet(actions, [c for a in actions for c in a.cells] + self._card_id_cells())
+        created = [a for a in self.plan.card_actions
+                   if a.kind == CREATE_CARD and a.lead_id in self.created and a.lead is not None]
+        if not actions and not created:
+            return
+        rows: Optional[dict[str, Lead]] = None
+        if self.plan.card_actions:
+            # Card writes took time (minutes on a large first sync): rows may have moved or been
+            # edited since the read, so cells are placed by lead id on a fresh read.
+            rows = self._rows_now(actions)
+            if rows is None:
+                return
+            actions = [a for a in actions if self._still_there(a, rows)]
+            created = [a for a in created if self._still_there(a, rows)]
+        def row_of(a: Action) -> int:
+            return rows[a.lead_id].row if rows is not None else a.lead.row  # type: ignore[union-attr]
+
+        cells = [dataclasses.replace(c, row=row_of(a)) for a in actions for c in a.cells]
+        cells += [CellUpdate(row_of(a), "trello_card_id", self.created[a.lead_id]) for a in created]
+        self._write_sheet(actions, cells)
+
+    def _rows_now(self, actions: list[Action]) -> Optional[dict[str, Lead]]:
+        try:
+            snapshot = self.engine.sheet.read()
+        except WorkLeadError as err:
+            for a in actions:
+                self._failed(a, err)
+            self.result.messages.append(f"The sheet could not be read again before writing to it: {err}")
+            return None
+        by_id: dict[str, list[Lead]] = {}
+        for lead in snapshot.leads:
+            by_id.setdefault(lead.id.strip(), []).append(lead)
+        return {lead_id: same[0] for lead_id, same in by_id.items() if lead_id and len(same) == 1}
+
+    def _still_there(self, a: Action, rows: dict[str, Lead]) -> bool:
+        """The lead's row is still there, and a status we are about to write over was not just edited."""
+        now = rows.get(a.lead_id)
+        if now is not None and not (a.kind == WRITE_STATUS and a.lead is not None
+                                    and now.status.strip() != a.lead.status.strip()):
+            return True
+        self.failed_leads.add(a.lead_id)  # keep the old baseline: the next run decides
+        if a.kind != CREATE_CARD:
+            self.result.skipped += 1
+        why = "its row is gone" if now is None else "its status was edited in the sheet during the run"
+        self.result.messages.append(f"Lead {a.lead_id} ({a.name}): {a.kind} not written: {why}; "
+                                    f"the next sync decides.")
+        return False
 
     def _write_sheet(self, actions: list[Action], cells: list[CellUpdate]) -> None:
         if not cells:
@@ -389,13 +436,6 @@ class _Apply:
             log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value or "-", a.to_value or "-",
                      a.reason)
         self.result.sheet_updated += sum(1 for a in actions if a.kind in (WRITE_STATUS, ASSIGN_ID))
-
-    def _card_id_cells(self) -> list[CellUpdate]:
-        cells = []
-        for a in self.plan.card_actions:
-            if a.kind == CREATE_CARD and a.lead_id in self.created and a.lead is not None:
-                cells.append(CellUpdate(a.lead.row, "trello_card_id", self.created[a.lead_id]))
-        return cells
 
     def _deletions(self) -> None:
         actions = self.plan.deletions

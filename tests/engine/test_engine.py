@@ -9,6 +9,7 @@ import pytest
 from core.errors import BadLayoutError, LockHeldError
 from core.mapping import MappingStore
 from core.sync_logic import SyncEngine
+from core.models import Card
 from tests.engine.fakes import FakeBoard, FakeSheet, make_settings
 
 
@@ -294,3 +295,49 @@ def test_ctrl_c_drops_queued_card_writes_and_keeps_every_made_card_linked(tmp_pa
     eng.progress = None
     eng.full_sync()
     assert len(board.cards) == 200 and len({c.lead_id for c in board.cards.values()}) == 200
+
+
+class _UserEditsDuringRun(FakeBoard):
+    """A board whose first card write coincides with a user's edit of the sheet."""
+
+    def __init__(self, sheet: FakeSheet, edit) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.sheet, self.edit = sheet, edit
+
+    def _user_acts(self) -> None:
+        if self.edit is not None:
+            self.edit(self.sheet)
+            self.edit = None
+
+    def create_card(self, list_name: str, title: str, desc: str) -> Card:
+        self._user_acts()
+        return super().create_card(list_name, title, desc)
+
+    def move_card(self, card_id: str, list_name: str) -> None:
+        self._user_acts()
+        super().move_card(card_id, list_name)
+
+
+def test_card_ids_land_on_their_leads_rows_when_a_row_is_inserted_during_the_run(tmp_path: Path):
+    sheet = FakeSheet(leads(3))
+    board = _UserEditsDuringRun(sheet, lambda s: s.rows.insert(0, {**s.rows[0], "id": "9", "name": "Typed in",
+                                                                    "trello_card_id": ""}))
+    engine(tmp_path, sheet, board).full_sync()
+    for lead_id in ("1", "2", "3"):
+        card = board.cards[sheet.row(lead_id)["trello_card_id"]]
+        assert card.lead_id == lead_id
+    assert sheet.row("9")["trello_card_id"] == ""
+
+
+def test_a_status_edited_in_the_sheet_during_the_run_is_not_overwritten(tmp_path: Path):
+    sheet = FakeSheet(leads(2))
+    board = _UserEditsDuringRun(sheet, None)
+    eng = engine(tmp_path, sheet, board)
+    eng.full_sync()
+    sheet.row("1")["status"] = "CONTACTED"  # will move lead 1's card
+    board.move_card(sheet.row("2")["trello_card_id"], "DONE")  # will write QUALIFIED for lead 2
+    board.edit = lambda s: s.row("2").update(status="LOST")  # ...but the user sets LOST meanwhile
+    result = eng.full_sync()
+    assert sheet.row("2")["status"] == "LOST"
+    assert result.skipped == 1 and any("edited in the sheet during the run" in m for m in result.messages)
+    assert board.cards[sheet.row("1")["trello_card_id"]].list_name == "IN_PROGRESS"
