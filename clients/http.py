@@ -151,7 +151,7 @@ def google_post_is_safe(url: str) -> bool:
     return path.endswith("/values:batchUpdate") or path.endswith("/token")
 
 
-def _sent_nothing(exc: requests.RequestException) -> bool:
+def sent_nothing(exc: requests.RequestException) -> bool:
     """True when the request never left: the connection could not be opened."""
     if isinstance(exc, requests.ConnectTimeout):
         return True
@@ -218,7 +218,7 @@ class ServiceSession(requests.Session):
             try:
                 response = self._send_once(method, url, attempt, kwargs)
             except requests.RequestException as exc:
-                if attempt >= self.policy.attempts or not (may_repeat or _sent_nothing(exc)):
+                if attempt >= self.policy.attempts or not (may_repeat or sent_nothing(exc)):
                     raise
                 self.sleep(self.policy.backoff(attempt))
                 continue

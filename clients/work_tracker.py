@@ -14,7 +14,7 @@ from typing import Any, Iterator, Optional
 import requests
 from trello.exceptions import ResourceUnavailable, Unauthorized
 
-from clients.http import TrelloSession, _sent_nothing, build_trello_session, trello_client
+from clients.http import TrelloSession, sent_nothing, build_trello_session, trello_client
 from core.config import Settings
 from core.errors import (AccessDeniedError, AmbiguousWriteError, BadCredentialsError, NotFoundError,
                          RateLimitedError, ServiceUnavailableError, WorkLeadError)
@@ -151,7 +151,7 @@ class WorkTracker:
         except ResourceUnavailable as exc:
             raise self._unavailable(getattr(exc, "_status", 0), _body_text(exc), what, ident, creating) from None
         except requests.RequestException as exc:
-            if creating and not _sent_nothing(exc):
+            if creating and not sent_nothing(exc):
                 raise _ambiguous() from None
             raise ServiceUnavailableError(
                 "Could not reach Trello (no answer or the connection dropped, after retries): check the network"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Optional
 
 STATUSES: tuple[str, ...] = ("NEW", "CONTACTED", "QUALIFIED", "LOST")
 DEFAULT_STATUS_MAP: dict[str, str] = {
@@ -198,10 +198,3 @@ def marker_lead_id(desc: str) -> Optional[str]:
 def is_card_id(value: str) -> bool:
     """A 24-hex-digit value is a Trello card id; anything else is a lead id."""
     return bool(_CARD_ID_RE.match(value.strip()))
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for item in items:
-        seen.setdefault(item, None)
-    return list(seen)
