@@ -3,6 +3,9 @@
 Output goes through rich. On a terminal it has colour and boxes; piped or
 captured (cron, tests) it is plain aligned text. Every byte passes the same
 redactor as the logs, so no secret reaches the console whatever an error says.
+Everything printed is a rich Text built by user_text(), never a markup string:
+a lead named `Acme [/b] Corp` is shown as typed, and control characters from a
+cell are shown as visible escapes.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from core.logger import redact
+from core.text import shown
 
 # Below this many actions a progress bar only flickers.
 PROGRESS_MIN_ACTIONS = 20
@@ -33,6 +37,11 @@ SUMMARY_ROWS: tuple[tuple[str, str], ...] = (
     ("failed", "Failed"),
     ("held_back", "Held back"),
 )
+
+
+def user_text(value: Any, style: str = "", keep_newlines: bool = False) -> Text:
+    """Anything for the console, cells and card titles included: shown verbatim, never parsed as markup."""
+    return Text(shown(value, keep_newlines=keep_newlines), style=style)
 
 
 class RedactingStream:
@@ -78,17 +87,17 @@ class Printer:
         return self.out.is_terminal
 
     def line(self, text: str = "", style: Optional[str] = None) -> None:
-        self.out.print(Text(text, style=style or ""), markup=False, soft_wrap=True)
+        self.out.print(user_text(text, style or "", keep_newlines=True), soft_wrap=True)
 
     def error(self, text: str) -> None:
-        self.err.print(Text(text, style="bold red"), markup=False, soft_wrap=True)
+        self.err.print(user_text(text, "bold red", keep_newlines=True), soft_wrap=True)
 
     def warn(self, text: str) -> None:
-        self.err.print(Text(text, style="yellow"), markup=False, soft_wrap=True)
+        self.err.print(user_text(text, "yellow", keep_newlines=True), soft_wrap=True)
 
     def ask(self, prompt: str) -> str:
         """A line from stdin; EOFError passes through (the caller treats it as quit)."""
-        self.out.print(Text(prompt), end="", markup=False)
+        self.out.print(user_text(prompt), end="")
         self.out.file.flush()
         return input()
 
@@ -110,7 +119,7 @@ class Printer:
         for key, label in SUMMARY_ROWS:
             value = counts.get(key, 0)
             style = _count_style(key, value) if self.terminal else ""
-            table.add_row(label, Text(str(value), style=style))
+            table.add_row(user_text(label), user_text(value, style))
         self.out.print(table)
         self.bullets(getattr(result, "messages", []) or [])
         self.bullets([f"conflict: {d}" for d in getattr(result, "conflict_details", []) or []], style="yellow")
@@ -124,12 +133,12 @@ class Printer:
         grid.add_column(no_wrap=True)
         grid.add_column(overflow="fold")
         for item in items:
-            grid.add_row("-", Text(item, style=style))
+            grid.add_row(user_text("-"), user_text(item, style))
         self.out.print(grid)
 
     def notices(self, items: Iterable[str]) -> None:
         for item in items:
-            self.warn(item)
+            self.err.print(user_text(item, "yellow"), soft_wrap=True)
 
     def actions_done(self, lines: list[str], log_file: Any) -> None:
         """The run's per-action lines when they fit on a screen; else how many, and where they are."""
@@ -154,9 +163,9 @@ class Printer:
         for name in ("Lead", "Name", "Action", "From -> To", "Reason"):
             table.add_column(name, overflow="fold")
         for action, note in rows[:limit]:
-            table.add_row(_s(getattr(action, "lead_id", "")), _s(getattr(action, "name", "")),
-                          _s(getattr(action, "kind", "")) + note, _change(action),
-                          _s(getattr(action, "reason", "")))
+            table.add_row(user_text(getattr(action, "lead_id", "")), user_text(getattr(action, "name", "")),
+                          user_text(_s(getattr(action, "kind", "")) + note), user_text(_change(action)),
+                          user_text(getattr(action, "reason", "")))
         self.out.print(table)
         if limit is not None and len(rows) > limit:
             self.line(f"... and {len(rows) - limit} more; `python main.py sync --dry-run` lists them all.")
@@ -166,32 +175,32 @@ class Printer:
         table.add_column("what")
         table.add_column("value", overflow="fold")
         links = getattr(report, "links", None)
-        table.add_row("Linked leads", str(_size(links)))
+        rows = [("Linked leads", str(_size(links)))]
         for label, attr in (("Unlinked leads", "unlinked_leads"), ("Orphan cards", "orphan_cards"),
                             ("Archived cards", "archived_cards")):
-            items = getattr(report, attr, None) or []
-            table.add_row(label, _listing(items))
-        table.add_row("Pending changes", str(_size(getattr(report, "pending", None))))
-        table.add_row("Last sync", _s(getattr(report, "last_sync", None)) or "never")
-        table.add_row("Sync count", str(getattr(report, "sync_count", 0) or 0))
-        conflicts = getattr(report, "last_conflicts", None) or []
-        table.add_row("Last run's conflicts", _listing(conflicts))
+            rows.append((label, _listing(getattr(report, attr, None) or [])))
+        rows += [("Pending changes", str(_size(getattr(report, "pending", None)))),
+                 ("Last sync", _s(getattr(report, "last_sync", None)) or "never"),
+                 ("Sync count", str(getattr(report, "sync_count", 0) or 0)),
+                 ("Last run's conflicts", _listing(getattr(report, "last_conflicts", None) or []))]
+        for label, value in rows:
+            table.add_row(user_text(label), user_text(value))
         self.out.print(table)
         pending = list(getattr(report, "pending", None) or [])
         if pending:
             self.plan(pending, title="Pending changes")
         for message in getattr(report, "messages", []) or []:
-            self.line(f"- {message}")
+            self.out.print(user_text(f"- {message}"), soft_wrap=True)
 
     def checklist(self, checks: Iterable[Any]) -> None:
         for check in checks:
             mark = Text("OK  ", style="green") if check.ok else Text("FAIL", style="bold red")
-            line = Text.assemble(mark, " ", check.name)
+            line = Text.assemble(mark, " ", user_text(check.name))
             if check.detail:
-                line.append(f": {check.detail}")
-            self.out.print(line, markup=False, soft_wrap=True)
+                line.append_text(user_text(f": {check.detail}", keep_newlines=True))
+            self.out.print(line, soft_wrap=True)
             if not check.ok and check.fix:
-                self.out.print(Text(f"      fix: {check.fix}"), markup=False, soft_wrap=True)
+                self.out.print(user_text(f"      fix: {check.fix}", keep_newlines=True), soft_wrap=True)
 
 
 class BarProgress:

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Optional
 
+from core.text import shown
+
 MASK = "***"
 # Loggers whose INFO lines belong on the console; everything else needs WARNING.
 OWN_LOGGERS = ("core", "clients", "worklead", "main", "__main__", "sandbox")
@@ -87,25 +89,30 @@ redact = Redactor()
 
 
 class RedactingFilter(logging.Filter):
-    """Formats a record's message and traceback once, then redacts them in place.
+    """Formats a record's message and traceback once, then redacts and escapes them in place.
 
     Records are shared by all handlers, so redacting in place at the first
     filter protects every later handler too; running again is harmless.
+    A log line's arguments are data (a lead's name, a card title): their
+    newlines and control characters are escaped, so a cell can neither forge
+    a log line nor send a terminal sequence to the console.
     """
 
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(shown(a) if isinstance(a, str) else a for a in record.args)
         try:
             message = record.getMessage()
         except Exception:  # a bad format string must not hide the line, nor leak its args
             message = f"{record.msg!s} {record.args!r}"
-        record.msg = redact(message)
+        record.msg = shown(redact(message), keep_newlines=True)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = shown(redact(record.exc_text), keep_newlines=True)
             # The formatted text is kept; the live exception (and its frames) is not.
             record.exc_info = None
         if record.stack_info:
