@@ -217,13 +217,29 @@ class Faults:
 REAL_LIMITS: dict[str, tuple[int, float]] = {
     "trello_token": (100, 10.0),
     "trello_key": (300, 10.0),
+    "trello_member": (200, 10.0),
     "sheets_read": (60, 60.0),
     "sheets_write": (60, 60.0),
 }
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where one bucket stands once a request is counted: what Trello's x-rate-limit-* headers report."""
+
+    kind: str
+    limit: int
+    interval_ms: int
+    remaining: int
+
+
 class Limits:
-    """Sliding-window rate limits, off until switched on through /_sandbox/limits."""
+    """Sliding-window rate limits, enforced once switched on through /_sandbox/limits.
+
+    Requests are counted either way, so that answers can say where a client stands
+    (Trello's rate headers): while off, against the real limits, as the real
+    services would count them; while on, against the configured (scaled) ones.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.enabled = False
@@ -249,6 +265,9 @@ class Limits:
             self.refused = 0
 
     def window(self, kind: str) -> tuple[int, float]:
+        """The limit in force: configured and scaled while on, the real one while off."""
+        if not self.enabled:
+            return REAL_LIMITS[kind]
         count, seconds = self.limits[kind]
         return count, seconds * self.scale
 
@@ -256,23 +275,32 @@ class Limits:
         """Count one request against each (kind, identity) bucket.
 
         Returns (kind, seconds until a slot frees) for the first bucket that is
-        full, counting nothing; None when the request may go ahead.
+        full while limits are on, counting nothing; None when the request may go ahead.
         """
-        if not self.enabled:
-            return None
         now = self._clock()
         with self._lock:
             for kind, ident in buckets:
                 count, seconds = self.window(kind)
-                hits = self._hits[(kind, ident)]
-                while hits and hits[0] <= now - seconds:
-                    hits.popleft()
-                if len(hits) >= count:
+                hits = self._pruned(kind, ident, now)
+                if self.enabled and len(hits) >= count:
                     self.refused += 1
                     return kind, max(0.0, hits[0] + seconds - now)
             for kind, ident in buckets:
                 self._hits[(kind, ident)].append(now)
         return None
+
+    def standing(self, kind: str, ident: str) -> Standing:
+        with self._lock:
+            count, seconds = self.window(kind)
+            used = len(self._pruned(kind, ident, self._clock()))
+        return Standing(kind, count, int(round(seconds * 1000)), max(0, count - used))
+
+    def _pruned(self, kind: str, ident: str, now: float) -> deque[float]:
+        hits = self._hits[(kind, ident)]
+        seconds = self.window(kind)[1]
+        while hits and hits[0] <= now - seconds:
+            hits.popleft()
+        return hits
 
     def as_dict(self) -> dict[str, Any]:
         return {

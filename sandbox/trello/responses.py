@@ -17,7 +17,13 @@ ID = r"(?P<{}>[^/]+)"
 OAUTH_PARAM = re.compile(r'(\w+)="([^"]*)"')
 CARD_FILTERS = ("open", "closed", "all", "visible", "none")
 LIST_FILTERS = ("open", "closed", "all", "none")
-RATE_ERRORS = {"trello_token": "API_TOKEN_LIMIT_EXCEEDED", "trello_key": "API_KEY_LIMIT_EXCEEDED"}
+RATE_ERRORS = {"trello_token": "API_TOKEN_LIMIT_EXCEEDED", "trello_key": "API_KEY_LIMIT_EXCEEDED",
+               "trello_member": "API_MEMBER_LIMIT_EXCEEDED"}
+# As Trello names them in every answer (see the recordings under tests/fidelity/trello_cassettes/).
+RATE_HEADER_PREFIX = {"trello_key": "X-Rate-Limit-Api-Key", "trello_token": "X-Rate-Limit-Api-Token",
+                      "trello_member": "X-Rate-Limit-Member"}
+RATE_EXPOSED = ("x-rate-limit-api-key-interval-ms, x-rate-limit-api-key-max, x-rate-limit-api-key-remaining, "
+                "x-rate-limit-api-token-interval-ms, x-rate-limit-api-token-max, x-rate-limit-api-token-remaining")
 
 Handler = Callable[..., Any]
 
@@ -118,21 +124,34 @@ class TrelloResponses:
     def _api(self, handler: Handler) -> Callable[..., Response]:
         @functools.wraps(handler)
         def serve(request: Request, **groups: str) -> Response:
-            refusal = self._refuse(request)
+            key, token = credentials(request)
+            refusal = self._unauthorized(key, token)
             if refusal is not None:
                 return refusal
-            try:
-                body = handler(request, **groups)
-            except TrelloError as err:
-                return text_response(err.text, err.status)
-            if request.method != "GET":
-                self.context.mark_dirty()
-            return json_response(body)
+            # The token's limit is the first a client meets: its 429 names the token.
+            buckets = (("trello_token", token), ("trello_key", key), ("trello_member", token))
+            response = self._answer(handler, request, groups, buckets)
+            response.headers.update(self._rate_headers(buckets))
+            return response
 
         return serve
 
-    def _refuse(self, request: Request) -> Optional[Response]:
-        key, token = credentials(request)
+    def _answer(self, handler: Handler, request: Request, groups: dict[str, str],
+                buckets: tuple[tuple[str, str], ...]) -> Response:
+        refused = self.context.limits.hit(*buckets)
+        if refused is not None:
+            kind, _wait = refused
+            return json_response({"error": RATE_ERRORS.get(kind, "API_TOKEN_LIMIT_EXCEEDED"),
+                                  "message": "Rate limit exceeded"}, 429)
+        try:
+            body = handler(request, **groups)
+        except TrelloError as err:
+            return text_response(err.text, err.status)
+        if request.method != "GET":
+            self.context.mark_dirty()
+        return json_response(body)
+
+    def _unauthorized(self, key: str, token: str) -> Optional[Response]:
         creds = self.context.creds
         if key != creds.trello_key:
             return text_response("invalid key", 401)
@@ -140,11 +159,18 @@ class TrelloResponses:
             return text_response("unauthorized permission requested", 401)
         if token != creds.trello_token:
             return text_response("invalid token", 401)
-        refused = self.context.limits.hit(("trello_token", token), ("trello_key", key))
-        if refused is not None:
-            kind, _wait = refused
-            return json_response({"error": RATE_ERRORS[kind], "message": "Rate limit exceeded"}, 429)
         return None
+
+    def _rate_headers(self, buckets: tuple[tuple[str, str], ...]) -> dict[str, str]:
+        """Trello's x-rate-limit-* headers: where the key, the token and the member stand in their windows."""
+        headers = {"Access-Control-Expose-Headers": RATE_EXPOSED}
+        idents = dict(buckets)
+        for kind, prefix in RATE_HEADER_PREFIX.items():
+            standing = self.context.limits.standing(kind, idents[kind])
+            headers[f"{prefix}-Interval-Ms"] = str(standing.interval_ms)
+            headers[f"{prefix}-Max"] = str(standing.limit)
+            headers[f"{prefix}-Remaining"] = str(standing.remaining)
+        return headers
 
     @staticmethod
     def unknown_path(request: Request) -> Response:
