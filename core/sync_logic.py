@@ -11,10 +11,13 @@ import dataclasses
 
 import json
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+import signal
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Protocol
 
 from core.errors import AmbiguousWriteError, BadLayoutError, WorkLeadError
 from core.mapping import MappingState, MappingStore, now_iso
@@ -250,6 +253,24 @@ class SyncEngine:
         _append_jsonl(self.data_dir / "trash.jsonl", {"time": now_iso(), "lead_id": lead_id, "note": note})
 
 
+@contextmanager
+def _interrupt_at_safe_points() -> Iterator[threading.Event]:
+    """Ctrl-C sets an event the caller checks, instead of raising wherever the main thread happens to be.
+
+    A KeyboardInterrupt raised inside a logging call can leave that handler's lock held; the card-writing
+    threads then block on it forever and the run never ends.
+    """
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _Apply:
     """Executes one plan and records which links may move to their new baseline."""
 
@@ -288,11 +309,17 @@ class _Apply:
         pool = ThreadPoolExecutor(max_workers=CARD_WORKERS)
         futures: dict[Future[Optional[str]], Action] = {}
         try:
-            futures = {pool.submit(self._card_write, a): a for a in actions}
-            for future in as_completed(futures):
-                self._card_done(futures[future], future)
-                if progress:
-                    progress.advance()
+            with _interrupt_at_safe_points() as interrupted:
+                futures = {pool.submit(self._card_write, a): a for a in actions}
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._card_done(futures[future], future)
+                        if progress:
+                            progress.advance()
+                    if interrupted.is_set():
+                        raise KeyboardInterrupt
         except KeyboardInterrupt:
             # Ctrl-C: writes not yet started are dropped; those in flight finish, and their cards are linked.
             pool.shutdown(wait=True, cancel_futures=True)
