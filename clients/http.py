@@ -11,11 +11,9 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import logging
-import random
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -26,7 +24,7 @@ from google.oauth2 import service_account
 from trello import TrelloClient
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from core.config import Settings
+from core.config import RetryPolicy, Settings
 
 log = logging.getLogger("worklead.http")
 
@@ -40,25 +38,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # Query parameters that are credentials and must never be sent in a URL or logged.
 SECRET_PARAMS = frozenset({"key", "token", "access_token", "assertion", "client_secret"})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, capped; Retry-After wins when the server sends one.
-
-    Our own loop rather than urllib3's Retry: the decision depends on which
-    POSTs are safe to repeat (a URL question), on whether a connection error
-    happened before the request was sent, and the Trello rate limiter must
-    count every attempt; urllib3's Retry sees none of that.
-    """
-
-    attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    max_retry_after: float = 60.0  # a longer wait is reported (RateLimitedError), not slept through
-
-    def backoff(self, attempt: int) -> float:
-        return random.uniform(0.0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
 class SlidingWindowLimiter:
@@ -191,8 +170,8 @@ class ServiceSession(requests.Session):
     sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def configure(self, base_url: Optional[str], owns_host: Callable[[str], bool],
-                  post_is_safe: Callable[[str], bool], limiter: Optional[SlidingWindowLimiter] = None,
-                  policy: RetryPolicy = RetryPolicy()) -> "ServiceSession":
+                  post_is_safe: Callable[[str], bool], policy: RetryPolicy,
+                  limiter: Optional[SlidingWindowLimiter] = None) -> "ServiceSession":
         self.base_url = base_url
         self.owns_host = owns_host  # type: ignore[assignment]
         self.post_is_safe = post_is_safe  # type: ignore[assignment]
@@ -292,9 +271,10 @@ def build_google_session(settings: Settings,
                          credentials: Optional[service_account.Credentials] = None) -> GoogleSession:
     """An authorised session for gspread; the token request is routed and retried too."""
     credentials = credentials or google_credentials(settings)
-    token_session = ServiceSession().configure(settings.google_api_url, is_google_host, google_post_is_safe)
+    token_session = ServiceSession().configure(settings.google_api_url, is_google_host, google_post_is_safe,
+                                               settings.retry_policy)
     session = GoogleSession(credentials, auth_request=Request(session=token_session))
-    session.configure(settings.google_api_url, is_google_host, google_post_is_safe)
+    session.configure(settings.google_api_url, is_google_host, google_post_is_safe, settings.retry_policy)
     return session
 
 
@@ -303,7 +283,8 @@ def build_trello_session(settings: Settings) -> TrelloSession:
     session = TrelloSession(settings.trello_api_key, settings.trello_token)
     limiter = shared_limiter(settings.trello_token, settings.trello_rate_limit, settings.trello_rate_window)
     # No POST is repeated after an ambiguous failure: a second card would appear.
-    return session.configure(settings.trello_api_url, is_trello_host, lambda url: False, limiter)
+    return session.configure(settings.trello_api_url, is_trello_host, lambda url: False, settings.retry_policy,
+                             limiter)
 
 
 def gspread_client(settings: Settings, session: Optional[GoogleSession] = None) -> gspread.Client:

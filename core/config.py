@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,25 @@ _URL_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+(:\d+)?(/[^\s?#]*)?$")
 
 
 @dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; Retry-After wins when the server sends one.
+
+    Our own loop rather than urllib3's Retry: the decision depends on which
+    POSTs are safe to repeat (a URL question), on whether a connection error
+    happened before the request was sent, and the Trello rate limiter must
+    count every attempt; urllib3's Retry sees none of that.
+    """
+
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0  # a longer wait is reported (RateLimitedError), not slept through
+
+    def backoff(self, attempt: int) -> float:
+        return random.uniform(0.0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+@dataclass(frozen=True)
 class Settings:
     google_credentials_path: Path
     spreadsheet_id: str
@@ -61,6 +81,8 @@ class Settings:
     sandbox: bool = False
     # Not read from the environment: tests shrink it together with the sandbox's limit scale.
     trello_rate_window: float = TRELLO_RATE_WINDOW_SECONDS
+    # Not read from the environment either: tests shorten the waits between retries, never the attempts.
+    retry_policy: RetryPolicy = RetryPolicy()
 
     def secrets(self) -> list[str]:
         """Every secret value these settings lead to, for log and message redaction."""

@@ -23,6 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sandbox.web import Faults, Limits, Request, RequestLog, Response, Router, json_response, text_response
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# How often the server loop checks for shutdown: stop() waits up to this long (socketserver's
+# default of 0.5 s made every stop, and so every test with a sandbox, half a second slower).
+SHUTDOWN_POLL_SECONDS = 0.02
 SERVICE_ACCOUNT_EMAIL = "worklead-demo@worklead-sandbox.iam.gserviceaccount.com"
 
 
@@ -49,15 +52,8 @@ class Credentials:
         public_pem = key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
-        creds = cls(
-            service_account_email=SERVICE_ACCOUNT_EMAIL,
-            private_key_id=pysecrets.token_hex(20),
-            public_key_pem=public_pem,
-            trello_key=pysecrets.token_hex(16),
-            trello_token="ATTA" + pysecrets.token_hex(32),
-            spreadsheet_id="1" + pysecrets.token_urlsafe(32)[:43],
-            board_id=_hex_id(),
-        )
+        creds = cls(service_account_email=SERVICE_ACCOUNT_EMAIL, private_key_id=pysecrets.token_hex(20),
+                    public_key_pem=public_pem, **new_ids())
         creds.write_key_file(key_path, private_pem, token_uri)
         return creds
 
@@ -73,6 +69,12 @@ class Credentials:
             "token_uri": token_uri,
         }
         atomic_write(key_path, json.dumps(info, indent=2), mode=0o600)
+
+
+def new_ids() -> dict[str, str]:
+    """Fresh Trello credentials and spreadsheet and board ids (everything but the RSA key)."""
+    return {"trello_key": pysecrets.token_hex(16), "trello_token": "ATTA" + pysecrets.token_hex(32),
+            "spreadsheet_id": "1" + pysecrets.token_urlsafe(32)[:43], "board_id": _hex_id()}
 
 
 def _hex_id() -> str:
@@ -180,13 +182,16 @@ class Sandbox:
     def start(self) -> "Sandbox":
         if self._threads:  # already serving (serve_forever after start): a second loop would share the socket
             return self
-        for target in (self._httpd.serve_forever, self._flush_loop):
-            t = threading.Thread(target=target, daemon=True, name=f"sandbox-{target.__name__}")
+        for name, target in (("serve", self._serve), ("flush", self._flush_loop)):
+            t = threading.Thread(target=target, daemon=True, name=f"sandbox-{name}")
             t.start()
             self._threads.append(t)
         self._refresh_token_uri()
         self.write_env_file()
         return self
+
+    def _serve(self) -> None:
+        self._httpd.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
 
     def serve_forever(self) -> None:
         self.start()
@@ -236,8 +241,8 @@ class Sandbox:
     def _flush_loop(self) -> None:
         # Writes are coalesced: a burst of requests costs one write of the state.
         while not self._stopping.is_set():
-            if self._dirty.wait(0.2) and not self._stopping.is_set():
-                time.sleep(0.2)
+            # stop() flushes itself: a loop still waiting then must not write again afterwards.
+            if self._dirty.wait(0.2) and not self._stopping.wait(0.2):
                 self.flush()
 
     def _load_state(self, seed: bool) -> None:

@@ -7,13 +7,19 @@ from typing import Iterator
 import pytest
 
 from sandbox import Sandbox
+from tests.support import fresh_sandbox, make_credentials
+
+
+@pytest.fixture(scope="session")
+def sandbox_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One generated set of sandbox credentials per test process, copied into each new sandbox."""
+    return make_credentials(tmp_path_factory.mktemp("sandbox-credentials"))
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+def sandbox(tmp_path: Path, sandbox_credentials: Path) -> Iterator[Sandbox]:
     """A started sandbox with demo data, state under a temporary folder."""
-    server = Sandbox(tmp_path / "sandbox", port=0)
-    server.start()
+    server = fresh_sandbox(tmp_path / "sandbox", sandbox_credentials)
     try:
         yield server
     finally:
@@ -21,10 +27,9 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def empty_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+def empty_sandbox(tmp_path: Path, sandbox_credentials: Path) -> Iterator[Sandbox]:
     """A started sandbox with no demo data: an empty sheet (header only) and an empty board."""
-    server = Sandbox(tmp_path / "sandbox", port=0, seed=False)
-    server.start()
+    server = fresh_sandbox(tmp_path / "sandbox", sandbox_credentials, seed=False)
     try:
         yield server
     finally:

@@ -1,48 +1,17 @@
-"""Helpers for the command-line tests: `python main.py` as a real subprocess against a sandbox."""
+"""Helpers for the command-line tests: `python main.py` against a sandbox, in this process or its own."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import pytest
 
 from sandbox import Sandbox
-
-REPO = Path(__file__).resolve().parents[2]
-MAIN = REPO / "main.py"
-# Every setting WorkLead reads: removed from the inherited environment so a
-# developer's own .env values never leak into a test run.
-SETTING_NAMES = ("GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "WORKSHEET", "TRELLO_API_KEY", "TRELLO_TOKEN",
-                 "TRELLO_BOARD_ID", "MAPPING_FILE", "CONFLICT_WINNER", "STATUS_MAP", "MAX_DELETE_PERCENT",
-                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT")
-RUN_TIMEOUT = 120
-
-
-@dataclass
-class Run:
-    code: int
-    out: str  # stdout and stderr together, as a user sees them
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env["PYTHONUNBUFFERED"] = "1"
-    env.pop("FORCE_COLOR", None)
-    env.update(extra)
-    return env
-
-
-def run_cli(args: list[str], cwd: Path, env: dict[str, str], stdin: str = "",
-            timeout: float = RUN_TIMEOUT) -> Run:
-    proc = subprocess.run([sys.executable, str(MAIN), *args], cwd=cwd, env=env, input=stdin,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-    return Run(proc.returncode, proc.stdout)
+from tests.support import MAIN, Run, clean_env, run_in_process, run_subprocess
 
 
 def _ctrl_c_deliverable() -> None:
@@ -80,7 +49,11 @@ class Cli:
         self.sandbox = sandbox
 
     def __call__(self, *args: str, stdin: str = "", **env: str) -> Run:
-        return run_cli(list(args), self.workdir, {**self.env, **env}, stdin)
+        return run_in_process(list(args), self.workdir, {**self.env, **env}, stdin)
+
+    def process(self, *args: str, stdin: str = "", **env: str) -> Run:
+        """The same run as its own process (another process holding a lock, start-up code)."""
+        return run_subprocess(list(args), self.workdir, {**self.env, **env}, stdin)
 
     @property
     def mapping_file(self) -> Path:
@@ -103,7 +76,7 @@ def workdir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(sandbox: Sandbox, workdir: Path, tmp_path: Path) -> Cli:
-    env = base_env(**sandbox.settings(), MAPPING_FILE=str(tmp_path / "state" / "mapping.json"),
+    env = clean_env(**sandbox.settings(), MAPPING_FILE=str(tmp_path / "state" / "mapping.json"),
                    LOG_DIR=str(tmp_path / "logs"))
     return Cli(workdir, env, sandbox)
 

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import (MAIN, Cli, archive_list, base_env, board_cards, delete_cards, interrupt,
-                                run_cli, set_header, spawned)
+from tests.cli.conftest import (
+    Cli,
+    archive_list,
+    board_cards,
+    delete_cards,
+    interrupt,
+    set_header,
+    spawned,
+)
+from tests.support import MAIN, clean_env, run_in_process
 
 
 def assert_plain_sentence(out: str) -> None:
@@ -139,7 +147,7 @@ def test_a_second_sync_while_one_holds_the_lock_exits_3_naming_the_process(cli: 
 
     cli.mapping_file.parent.mkdir(parents=True, exist_ok=True)
     with MappingStore(cli.mapping_file).lock():
-        run = cli("sync")
+        run = cli.process("sync")
     assert run.code == 3, run.out
     assert "process" in run.out
     assert_plain_sentence(run.out)
@@ -148,7 +156,7 @@ def test_a_second_sync_while_one_holds_the_lock_exits_3_naming_the_process(cli: 
 # -- settings and usage errors: one plain sentence, exit 2 ----------------------------------
 def test_partial_settings_stop_with_exit_2_naming_what_is_missing(cli: Cli) -> None:
     env = {k: v for k, v in cli.env.items() if k not in ("TRELLO_TOKEN", "TRELLO_BOARD_ID")}
-    run = run_cli(["sync"], cli.workdir, env)
+    run = run_in_process(["sync"], cli.workdir, env)
     assert run.code == 2, run.out
     assert "TRELLO_TOKEN" in run.out and "TRELLO_BOARD_ID" in run.out
     assert_plain_sentence(run.out)
@@ -196,23 +204,23 @@ def test_usage_errors_exit_2(cli: Cli, args: list[str]) -> None:
 
 # -- the sandbox, chosen or automatic ------------------------------------------------------
 def test_a_run_in_an_empty_folder_without_settings_uses_the_sandbox_and_carries_on(workdir: Path) -> None:
-    env = base_env()
-    first = run_cli(["sync"], workdir, env)
+    env = clean_env()
+    first = run_in_process(["sync"], workdir, env)
     assert first.code == 0, first.out
     assert "No Google or Trello settings were found" in first.out
     assert (workdir / "data" / "sandbox" / "state.json").exists()
     assert list((workdir / "logs").glob("sync_*.log"))
     created = _count(first.out, "Created")
     assert created > 0
-    second = run_cli(["sync"], workdir, env)
+    second = run_in_process(["sync"], workdir, env)
     assert second.code == 0, second.out
     assert _count(second.out, "Created") == 0
 
 
 def test_sandbox_flag_ignores_configured_services(workdir: Path) -> None:
-    env = base_env(SPREADSHEET_ID="1" + "z" * 43, TRELLO_API_KEY="k" * 32, TRELLO_TOKEN="t" * 64,
+    env = clean_env(SPREADSHEET_ID="1" + "z" * 43, TRELLO_API_KEY="k" * 32, TRELLO_TOKEN="t" * 64,
                    TRELLO_BOARD_ID="b" * 24)
-    run = run_cli(["--sandbox", "status"], workdir, env)
+    run = run_in_process(["--sandbox", "status"], workdir, env)
     assert run.code == 0, run.out
     assert "sandbox" in run.out
 
@@ -225,7 +233,7 @@ def _free_port() -> int:
 
 def test_sandbox_subcommand_serves_and_prints_the_settings(workdir: Path) -> None:
     port = _free_port()
-    with spawned(workdir, base_env(), "sandbox", "--port", str(port)) as proc:
+    with spawned(workdir, clean_env(), "sandbox", "--port", str(port)) as proc:
         lines = []
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -278,7 +286,7 @@ def test_an_unexpected_error_is_one_sentence_pointing_at_the_log_which_has_the_t
         "def broken(self, *a, **k):\n"
         f"    raise RuntimeError('planned bug near token {token}')\n"
         "s.SyncEngine.full_sync = broken\n")
-    run = cli("sync", PYTHONPATH=f"{plant}:{MAIN.parent}")
+    run = cli.process("sync", PYTHONPATH=f"{plant}:{MAIN.parent}")
     assert run.code == 1, run.out
     assert "Unexpected error (RuntimeError" in run.out and "details in" in run.out and "sync_" in run.out
     assert "Traceback" not in run.out and token not in run.out

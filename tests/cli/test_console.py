@@ -4,7 +4,8 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from tests.cli.conftest import Cli, add_leads, base_env, run_cli
+from tests.cli.conftest import Cli, add_leads
+from tests.support import clean_env, run_in_process, run_subprocess
 
 
 def test_a_long_sync_shows_how_many_changes_and_where_they_are_listed_not_a_line_per_card(cli: Cli) -> None:
@@ -55,7 +56,7 @@ def test_the_sandbox_on_a_busy_port_is_one_sentence_with_exit_2(workdir: Path) -
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        run = run_cli(["sandbox", "--port", str(port)], workdir, base_env(), timeout=60)
+        run = run_subprocess(["sandbox", "--port", str(port)], workdir, clean_env(), timeout=60)
     assert run.code == 2, run.out
     assert f"port {port}" in run.out and "Traceback" not in run.out
 
@@ -63,7 +64,7 @@ def test_the_sandbox_on_a_busy_port_is_one_sentence_with_exit_2(workdir: Path) -
 def test_a_misspelt_name_in_env_is_pointed_out_with_the_right_one(cli: Cli) -> None:
     env = {k: v for k, v in cli.env.items() if k != "TRELLO_TOKEN"}
     (cli.workdir / ".env").write_text(f"TRELO_TOKEN={cli.env['TRELLO_TOKEN']}\n")
-    run = run_cli(["sync"], cli.workdir, env)
+    run = run_in_process(["sync"], cli.workdir, env)
     assert run.code == 2, run.out
     assert ".env has TRELO_TOKEN: did you mean TRELLO_TOKEN?" in run.out
     assert cli.env["TRELLO_TOKEN"] not in run.out

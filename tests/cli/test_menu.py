@@ -79,9 +79,9 @@ def test_option_2_asks_before_held_back_deletions_and_does_them_only_on_yes(cli:
 
 def test_settings_problems_show_before_the_menu_and_the_menu_still_quits(cli: Cli) -> None:
     env = {k: v for k, v in cli.env.items() if k != "TRELLO_BOARD_ID"}
-    from tests.cli.conftest import run_cli
+    from tests.support import run_in_process
 
-    run = run_cli([], cli.workdir, env, stdin="0\nq\n")
+    run = run_in_process([], cli.workdir, env, stdin="0\nq\n")
     assert run.code == 0, run.out
     assert "TRELLO_BOARD_ID" in run.out
     assert "FAIL" in run.out

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 import requests
 
 from tests.cli.conftest import Cli, issued_access_tokens, write_sheet

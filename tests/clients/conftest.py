@@ -7,30 +7,24 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from clients.http import RetryPolicy
 from clients.lead_tracker import LeadTracker
 from clients.work_tracker import WorkTracker
 from core.config import Settings, load_settings
 from sandbox import Sandbox
-
-# Same attempts as production, tiny waits: the tests count requests, not seconds.
-FAST = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05, max_retry_after=2.0)
+from tests.support import FAST_RETRIES
 
 
 def sandbox_settings(sandbox: Sandbox, **env: str) -> Settings:
-    return load_settings(env={**sandbox.settings(), **env}, env_file=None)
+    settings = load_settings(env={**sandbox.settings(), **env}, env_file=None)
+    return dataclasses.replace(settings, retry_policy=FAST_RETRIES)
 
 
 def lead_tracker(settings: Settings) -> LeadTracker:
-    tracker = LeadTracker.from_settings(settings)
-    tracker.session.policy = FAST
-    return tracker
+    return LeadTracker.from_settings(settings)
 
 
 def work_tracker(settings: Settings) -> WorkTracker:
-    tracker = WorkTracker.from_settings(settings)
-    tracker.session.policy = FAST
-    return tracker
+    return WorkTracker.from_settings(settings)
 
 
 def api_requests(sandbox: Sandbox, service: str | None = None) -> list[dict[str, Any]]:

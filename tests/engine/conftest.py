@@ -5,6 +5,7 @@ log); everything the engine does goes over HTTP through gspread and py-trello.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -14,6 +15,7 @@ from core.config import Settings, load_settings
 from core.models import Card, marker_lead_id
 from core.sync_logic import SyncEngine
 from sandbox import Sandbox
+from tests.support import FAST_RETRIES
 
 
 class World:
@@ -30,8 +32,9 @@ class World:
 
     @property
     def settings(self) -> Settings:
-        return load_settings(env={}, env_file=None, overrides={
+        settings = load_settings(env={}, env_file=None, overrides={
             **self.sandbox.settings(), "MAPPING_FILE": str(self.data_dir / "mapping.json"), **self.env})
+        return dataclasses.replace(settings, retry_policy=FAST_RETRIES)
 
     def engine(self, **env: str) -> SyncEngine:
         self.env.update(env)

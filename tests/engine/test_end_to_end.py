@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
-
 import json
+
+import pytest
 
 from core.mapping import MappingStore
 from core.models import card_title, managed_block
@@ -245,6 +246,7 @@ def test_full_sync_with_nothing_to_do_costs_three_requests_at_10_leads(empty_wor
     assert result.plan == [] and len(empty_world.requests()) <= 3, empty_world.requests()
 
 
+@pytest.mark.slow
 def test_full_sync_with_nothing_to_do_costs_three_requests_at_2000_leads(empty_world: World):
     rows = []
     for i in range(1, 2001):

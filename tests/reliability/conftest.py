@@ -1,4 +1,4 @@
-"""A rig for the reliability tests: `python main.py` as a real subprocess against a sandbox with
+"""A rig for the reliability tests: `python main.py` (its own process where it is killed) against a sandbox with
 a few hundred leads, and the checks every scenario ends with (one card per lead, links that agree
 in the mapping file, the sheet column and the card marker, nothing left to plan, no secret leaked).
 """
@@ -20,8 +20,9 @@ from core.mapping import MappingStore
 from core.models import marker_lead_id
 from core.planner import plan
 from sandbox import Sandbox
-from tests.cli.conftest import MAIN, Run, base_env, issued_access_tokens
+from tests.cli.conftest import issued_access_tokens
 from tests.engine.conftest import World
+from tests.support import MAIN, Run, clean_env, run_in_process
 
 STATUSES = ("NEW", "CONTACTED", "QUALIFIED", "LOST")
 RUN_TIMEOUT = 180
@@ -42,7 +43,7 @@ class Rig:
         self.workdir = tmp_path / "work"
         self.workdir.mkdir()
         self.world = World(sandbox, tmp_path / "data")
-        self.env = base_env(**sandbox.settings(), MAPPING_FILE=str(self.world.data_dir / "mapping.json"),
+        self.env = clean_env(**sandbox.settings(), MAPPING_FILE=str(self.world.data_dir / "mapping.json"),
                             LOG_DIR=str(tmp_path / "logs"), TRELLO_RATE_LIMIT=NO_THROTTLE)
         self.outputs: list[str] = []
         self.seeded: list[list[str]] = []
@@ -68,10 +69,9 @@ class Rig:
 
     # -- running WorkLead -----------------------------------------------------------------
     def run(self, *args: str) -> Run:
-        proc = subprocess.run([sys.executable, str(MAIN), *args], cwd=self.workdir, env=self.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=RUN_TIMEOUT)
-        self.outputs.append(proc.stdout)
-        return Run(proc.returncode, proc.stdout)
+        run = run_in_process(list(args), self.workdir, self.env)
+        self.outputs.append(run.out)
+        return run
 
     def spawn(self, *args: str) -> "subprocess.Popen[str]":
         return subprocess.Popen([sys.executable, str(MAIN), *args], cwd=self.workdir, env=self.env,

@@ -2,7 +2,11 @@
 names the process that holds the lock; the board ends with one card per lead."""
 from __future__ import annotations
 
+import pytest
+
 from tests.reliability.conftest import Rig
+
+pytestmark = pytest.mark.slow
 
 LEADS = 300
 LATENCY_MS = 10  # makes the winner's run last seconds, so the loser surely finds the lock held

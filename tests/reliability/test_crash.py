@@ -8,6 +8,8 @@ import pytest
 
 from tests.reliability.conftest import Rig, count_of
 
+pytestmark = pytest.mark.slow
+
 LEADS = 300
 LATENCY_MS = 10
 # Kills are placed by progress, not by the clock, so they land mid-run on any machine: after a

@@ -2,7 +2,11 @@
 finishes or names its failed items (exit 1), the next run converges, and no card is duplicated."""
 from __future__ import annotations
 
+import pytest
+
 from tests.reliability.conftest import Rig, count_of
+
+pytestmark = pytest.mark.slow
 
 LEADS = 300
 CARDS = "/1/cards"

@@ -15,6 +15,6 @@ def test_starting_twice_runs_one_server_loop_not_two(tmp_path: Path) -> None:
     try:
         sandbox.start()
         loops = [t.name for t in threading.enumerate() if t not in before and t.name.startswith("sandbox-")]
-        assert sorted(loops) == ["sandbox-_flush_loop", "sandbox-serve_forever"]
+        assert sorted(loops) == ["sandbox-flush", "sandbox-serve"]
     finally:
         sandbox.stop()

@@ -8,11 +8,9 @@ public session factory.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -21,11 +19,8 @@ import pytest
 import requests
 import trello
 
-REPO = Path(__file__).resolve().parents[2]
-MAIN = REPO / "main.py"
-SETTING_NAMES = ("GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "WORKSHEET", "TRELLO_API_KEY", "TRELLO_TOKEN",
-                 "TRELLO_BOARD_ID", "MAPPING_FILE", "CONFLICT_WINNER", "STATUS_MAP", "MAX_DELETE_PERCENT",
-                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT")
+from tests.support import REPO, Run, clean_env, run_in_process, run_subprocess
+
 HEADER = ["id", "name", "email", "status", "source", "trello_card_id"]
 
 
@@ -36,20 +31,6 @@ def read_env_file(path: Path) -> dict[str, str]:
             key, value = line.split("=", 1)
             values[key.strip()] = value.strip()
     return values
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env["PYTHONUNBUFFERED"] = "1"
-    env.pop("FORCE_COLOR", None)
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
 
 
 class ServedSandbox:
@@ -152,12 +133,17 @@ class Cli:
         self.workdir = workdir
         self.settings = dict(settings)
 
-    def __call__(self, *args: str, stdin: str = "", timeout: float = 90, **extra: str) -> Run:
+    def __call__(self, *args: str, stdin: str = "", **extra: str) -> Run:
+        return run_in_process(list(args), self.workdir, self.env(**extra), stdin)
+
+    def process(self, *args: str, stdin: str = "", **extra: str) -> Run:
+        """The same run as its own process (two runs at once, signals)."""
+        return run_subprocess(list(args), self.workdir, self.env(**extra), stdin)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The sandbox's settings in a clean environment; a value of "<unset>" removes that setting."""
         env = clean_env(**{**self.settings, **extra})
-        env = {k: v for k, v in env.items() if v is not None and v != "<unset>"}
-        proc = subprocess.run([sys.executable, str(MAIN), *args], cwd=self.workdir, env=env, input=stdin,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-        return Run(proc.returncode, proc.stdout)
+        return {k: v for k, v in env.items() if v != "<unset>"}
 
     @property
     def mapping_path(self) -> Path:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from tests.spec.conftest import MAIN, Cli, ServedSandbox, clean_env, wait_for
+from tests.spec.conftest import Cli, ServedSandbox, wait_for
+from tests.support import MAIN, clean_env
 
 MENU = """==============================
 WELCOME TO WORKLEAD SYNC TOOL

@@ -13,7 +13,8 @@ import pytest
 import requests
 from google.oauth2 import service_account
 
-from tests.spec.conftest import MAIN, REPO, ServedSandbox, clean_env, read_env_file
+from tests.spec.conftest import ServedSandbox, read_env_file
+from tests.support import MAIN, REPO, clean_env
 
 SETTINGS = ("GOOGLE_API_URL", "TRELLO_API_URL", "GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "TRELLO_API_KEY",
             "TRELLO_TOKEN", "TRELLO_BOARD_ID")

@@ -1,0 +1,110 @@
+"""Helpers shared by every test folder: sandboxes that start fast, retries that do not wait,
+`python main.py` run in this process or as its own."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cli.session import SETTING_NAMES
+from clients import http
+from core.config import RetryPolicy
+from sandbox import Sandbox
+from sandbox.app import Credentials, atomic_write, new_ids
+
+# Same attempts as production, tiny waits: tests count requests and outcomes, not seconds.
+FAST_RETRIES = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05, max_retry_after=2.0)
+
+
+def make_credentials(folder: Path) -> Path:
+    """Generate one set of sandbox credentials in `folder`, for `fresh_sandbox` to copy."""
+    Sandbox(folder, port=0, seed=False).start().stop()
+    return folder
+
+
+def fresh_sandbox(folder: Path, credentials: Path, seed: bool = True) -> Sandbox:
+    """A started sandbox with its state under `folder`.
+
+    It reuses the service-account key made once by `make_credentials` (generating an RSA
+    key costs up to a second of CPU) but gets its own Trello key and token, spreadsheet
+    and board: clients pace themselves per token, so sandboxes must not share one.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(credentials / Sandbox.KEY_FILE, folder / Sandbox.KEY_FILE)
+    template = Credentials(**json.loads((credentials / "credentials.json").read_text(encoding="utf-8")))
+    creds = dataclasses.replace(template, **new_ids())
+    atomic_write(folder / "credentials.json", json.dumps(dataclasses.asdict(creds)), mode=0o600)
+    return Sandbox(folder, port=0, seed=seed).start()
+
+
+# -- running `python main.py` ------------------------------------------------------------------
+REPO = Path(__file__).resolve().parents[1]
+MAIN = REPO / "main.py"
+RUN_TIMEOUT = 120
+
+
+@dataclass
+class Run:
+    code: int
+    out: str  # stdout and stderr together, as a user sees them
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any WorkLead setting (a developer's own never leaks in)."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("FORCE_COLOR", None)
+    env.update(extra)
+    return env
+
+
+def run_subprocess(args: list[str], cwd: Path, env: dict[str, str], stdin: str = "",
+                   timeout: float = RUN_TIMEOUT) -> Run:
+    """`python main.py ARGS` as its own process: for signals, kills, locks and start-up code."""
+    proc = subprocess.run([sys.executable, str(MAIN), *args], cwd=cwd, env=env, input=stdin,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    return Run(proc.returncode, proc.stdout)
+
+
+def run_in_process(args: list[str], cwd: Path, env: dict[str, str], stdin: str = "") -> Run:
+    """`python main.py ARGS` through `main.main(argv)` in this process: the same folder, environment,
+    standard input and merged output as a subprocess, without half a second of imports per run."""
+    import main
+
+    out = io.StringIO()
+    saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                code = main.main(args)
+            except SystemExit as exc:  # argparse: --help, usage errors
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
+        sys.stdin = saved_stdin
+        _end_of_process()
+    return Run(code, out.getvalue())
+
+
+def _end_of_process() -> None:
+    # What a process's exit does for a subprocess run: close its log handlers and forget the
+    # Trello pacing it did, so the next run starts as a new process would.
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_worklead", False)]:
+        root.removeHandler(handler)
+        handler.close()
+    http._limiters.clear()
