@@ -10,7 +10,7 @@ cell are shown as visible escapes.
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable, Optional, TextIO
+from typing import Any, Iterable, Optional, TextIO, cast
 
 from rich import box
 from rich.console import Console
@@ -71,7 +71,9 @@ class RedactingStream:
 def make_console(stderr: bool = False) -> Console:
     target = sys.stderr if stderr else sys.stdout
     terminal = target.isatty()
-    return Console(file=RedactingStream(target), highlight=False, soft_wrap=False,
+    # rich uses only what RedactingStream has (write, flush, isatty, fileno, encoding).
+    stream = cast(TextIO, RedactingStream(target))
+    return Console(file=stream, highlight=False, soft_wrap=False,
                    width=None if terminal else PLAIN_WIDTH, force_terminal=None)
 
 

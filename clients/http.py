@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import gspread
@@ -171,10 +171,10 @@ class ServiceSession(requests.Session):
 
     def configure(self, base_url: Optional[str], owns_host: Callable[[str], bool],
                   post_is_safe: Callable[[str], bool], policy: RetryPolicy,
-                  limiter: Optional[SlidingWindowLimiter] = None) -> "ServiceSession":
+                  limiter: Optional[SlidingWindowLimiter] = None) -> Self:
         self.base_url = base_url
-        self.owns_host = owns_host  # type: ignore[assignment]
-        self.post_is_safe = post_is_safe  # type: ignore[assignment]
+        self.owns_host = owns_host
+        self.post_is_safe = post_is_safe
         self.limiter = limiter
         self.policy = policy
         # Routed requests must not pick up proxies meant for the real hosts.

@@ -18,8 +18,15 @@ from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
 from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client
 from core.config import Settings
-from core.errors import (AccessDeniedError, BadCredentialsError, BadLayoutError, NotFoundError,
-                         RateLimitedError, ServiceUnavailableError, WorkLeadError)
+from core.errors import (
+    AccessDeniedError,
+    BadCredentialsError,
+    BadLayoutError,
+    NotFoundError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    WorkLeadError,
+)
 from core.models import REQUIRED_COLUMNS, CellUpdate, Lead, SheetSnapshot
 
 

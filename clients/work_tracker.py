@@ -7,17 +7,23 @@ Safe to share between the engine's worker threads.
 """
 from __future__ import annotations
 
-import contextlib
 import threading
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import requests
 from trello.exceptions import ResourceUnavailable, Unauthorized
 
-from clients.http import TrelloSession, sent_nothing, build_trello_session, trello_client
+from clients.http import TrelloSession, build_trello_session, sent_nothing, trello_client
 from core.config import Settings
-from core.errors import (AccessDeniedError, AmbiguousWriteError, BadCredentialsError, NotFoundError,
-                         RateLimitedError, ServiceUnavailableError, WorkLeadError)
+from core.errors import (
+    AccessDeniedError,
+    AmbiguousWriteError,
+    BadCredentialsError,
+    NotFoundError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    WorkLeadError,
+)
 from core.models import BoardSnapshot, Card
 
 CARD_FIELDS = "id,name,desc,idList,closed,dateLastActivity"
@@ -97,7 +103,8 @@ class WorkTracker:
         """Create open lists at the bottom of the board, one request each."""
         board_id = self._long_board_id()
         for name in names:
-            raw = self._fetch("/lists", "list", method="POST", body={"idBoard": board_id, "name": name, "pos": "bottom"})
+            raw = self._fetch("/lists", "list", method="POST",
+                              body={"idBoard": board_id, "name": name, "pos": "bottom"})
             with self._lock:
                 if self._lists is not None:
                     self._lists[raw["id"]] = (str(raw.get("name", name)), False)
@@ -182,7 +189,8 @@ class WorkTracker:
             error = NotFoundError(f"Trello board {board} was not found: check TRELLO_BOARD_ID (the short link from"
                                   " the board's URL, trello.com/b/<id>/..., or its long id).")
         elif status in (400, 404) and what == "card" and ident:
-            error = NotFoundError(f"Trello card {ident} was not found ({'no such card' if status == 404 else 'not a card id'}).")
+            why = "no such card" if status == 404 else "not a card id"
+            error = NotFoundError(f"Trello card {ident} was not found ({why}).")
         elif status in (400, 404) and what == "list":
             error = NotFoundError(f"Trello refused to use a list on board {board}: run `python main.py doctor`.")
         elif status == 403:

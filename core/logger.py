@@ -146,6 +146,7 @@ class _NoTracebackFormatter(logging.Formatter):
 _REDACTING = RedactingFilter()
 _lock = threading.Lock()
 _current_file: Optional[Path] = None
+_installed: list[logging.Handler] = []  # the handlers setup_logging put on the root logger
 
 
 def log_file_path(log_dir: Path, when: Optional[datetime] = None) -> Path:
@@ -169,10 +170,8 @@ def setup_logging(log_dir: Path, secrets: Iterable[Optional[str]] = (),
     path = log_file_path(log_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock:
+        _remove_installed()
         root = logging.getLogger()
-        for handler in [h for h in root.handlers if getattr(h, "_worklead", False)]:
-            root.removeHandler(handler)
-            handler.close()
         root.setLevel(logging.DEBUG)
         _attach_once(root)
         root.addHandler(_file_handler(path))
@@ -185,6 +184,20 @@ def setup_logging(log_dir: Path, secrets: Iterable[Optional[str]] = (),
     return path
 
 
+def close_logging() -> None:
+    """Remove and close the handlers setup_logging installed (a process embedding main() calls it)."""
+    with _lock:
+        _remove_installed()
+
+
+def _remove_installed() -> None:
+    root = logging.getLogger()
+    for handler in _installed:
+        root.removeHandler(handler)
+        handler.close()
+    _installed.clear()
+
+
 def _attach_once(target: logging.Filterer) -> None:
     if _REDACTING not in target.filters:
         # First in line, so no other filter or handler sees the unredacted record.
@@ -195,7 +208,7 @@ def _file_handler(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8", delay=False)
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter(FILE_FORMAT))
-    handler._worklead = True  # type: ignore[attr-defined]
+    _installed.append(handler)
     _attach_once(handler)
     return handler
 
@@ -214,7 +227,7 @@ def _console_handler(level: int) -> logging.Handler:
         handler = logging.StreamHandler(stream)
         handler.setFormatter(_NoTracebackFormatter("%(levelname)s: %(message)s"))
     handler.setLevel(level)
-    handler._worklead = True  # type: ignore[attr-defined]
+    _installed.append(handler)
     _attach_once(handler)
     handler.addFilter(ConsoleFilter())
     return handler

@@ -176,7 +176,7 @@ class _Planner:
         elif mode == "card":
             self._single_card(rows)
         else:
-            for lead_id, row in rows.items():
+            for row in rows.values():
                 self._plan_lead(row, mode)
             if mode == "full":
                 self._vanished_rows(rows)
@@ -260,11 +260,12 @@ class _Planner:
         card, how = self.find_card(lead.id, lead)
         link = self.links.get(lead.id) if how == "link" else None
         self._report_duplicate_cards(lead.id, card)
-        if how == "link" and card is None:
+        if link is not None and card is None:
             if mode == "full":
                 self._card_deleted(row, link)
             else:
-                self._say(f"Lead {lead.id} ({lead.name}): its card was deleted in Trello; a full sync decides what to do.")
+                self._say(f"Lead {lead.id} ({lead.name}): its card was deleted in Trello; "
+                          f"a full sync decides what to do.")
             return
         if card is None:
             if mode in ("full", "initial"):

@@ -8,7 +8,6 @@ the actions behind it succeeded.
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import logging
 import signal
@@ -353,7 +352,8 @@ class _Apply:
         if err is not None:
             self._failed(a, err)
             return
-        log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value or "-", a.to_value or "-", a.reason)
+        log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value or "-",
+                 a.to_value or "-", a.reason)
         if a.kind == CREATE_CARD:
             self._created(a, future.result() or "")
         counter = {CREATE_CARD: "created", MOVE_CARD: "moved", UPDATE_CARD: "card_updated",

@@ -140,7 +140,8 @@ class Sandbox:
         self._stopping = threading.Event()
         self._httpd = _Server((host, port), _Handler)
         self._httpd.sandbox = self
-        self.host, self.port = self._httpd.server_address[:2]
+        host_bound, port_bound = self._httpd.server_address[:2]
+        self.host, self.port = str(host_bound), int(port_bound)
         self.creds = self._load_or_create_credentials()
         self.context = Context(self.creds, self.limits, self._dirty.set)
         self.services: list[Service] = _make_services(self.context)

@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import io
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 from cli.session import SETTING_NAMES
 from clients import http
 from core.config import RetryPolicy
+from core.logger import close_logging
 from sandbox import Sandbox
 from sandbox.app import Credentials, atomic_write, new_ids
 
@@ -103,8 +103,5 @@ def run_in_process(args: list[str], cwd: Path, env: dict[str, str], stdin: str =
 def _end_of_process() -> None:
     # What a process's exit does for a subprocess run: close its log handlers and forget the
     # Trello pacing it did, so the next run starts as a new process would.
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "_worklead", False)]:
-        root.removeHandler(handler)
-        handler.close()
+    close_logging()
     http._limiters.clear()

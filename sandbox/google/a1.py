@@ -99,11 +99,10 @@ def _endpoint(part: str, text: str) -> tuple[Optional[int], Optional[int]]:
 
 def _span(a: Optional[int], b: Optional[int]) -> tuple[int, Optional[int]]:
     """Zero-based start and exclusive end of one axis; a missing endpoint is open."""
-    if a is None and b is None:
-        return 0, None
-    if a is None or b is None:
-        known = a if a is not None else b
-        return (known, None) if a is not None else (0, known + 1)  # type: ignore[operator]
+    if a is None:
+        return (0, None) if b is None else (0, b + 1)
+    if b is None:
+        return a, None
     lo, hi = min(a, b), max(a, b)
     return lo, hi + 1
 

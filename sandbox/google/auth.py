@@ -80,7 +80,8 @@ class TokenIssuer:
             raise TokenError("invalid_grant", "Invalid grant: account not found")
         audience = str(claims.get("aud", ""))
         if not audience.endswith("/token"):
-            raise TokenError("invalid_grant", "Invalid JWT: Failed audience check. The expected audience is the token endpoint.")
+            raise TokenError("invalid_grant", "Invalid JWT: Failed audience check. "
+                                              "The expected audience is the token endpoint.")
         try:
             issued, expires = float(claims["iat"]), float(claims["exp"])
         except (KeyError, TypeError, ValueError):

@@ -141,4 +141,4 @@ def from_json(data: Any) -> Cell:
         if "formula" in data:
             return Formula(data["formula"])
         return Date(int(data["date"]), data["text"])
-    return data  # type: ignore[no-any-return]
+    return data

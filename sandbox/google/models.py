@@ -70,7 +70,7 @@ class Worksheet:
         grid = [[self.cell(r, c) for c in range(cells.start_col, end_col)]
                 for r in range(cells.start_row, end_row)]
         if by_columns:
-            grid = [list(col) for col in zip(*grid)] if grid else []
+            grid = [list(col) for col in zip(*grid, strict=False)] if grid else []
         out = []
         for line in grid:
             while line and cellmod.is_empty(line[-1]):

@@ -221,7 +221,7 @@ class GoogleResponses:
             Cells(corner.start_row, corner.start_col, corner.start_row + 1, corner.start_col + 1)
         if grid and cells is not None and not _single(cells):
             _check_within(sheet, cells, written)
-        update = {"updatedRange": format_range(sheet.title, written)}
+        update: dict[str, Any] = {"updatedRange": format_range(sheet.title, written)}
         if grid:
             update.update({"updatedRows": written.end_row - written.start_row,  # type: ignore[operator]
                            "updatedColumns": written.end_col - written.start_col,  # type: ignore[operator]
@@ -233,7 +233,10 @@ class GoogleResponses:
         body = request.json()
         user_entered = _input_option(str(body.get("valueInputOption") or ""))
         saved = self.backend.snapshot(book)
-        responses, rows, cols, sheets = [], set(), set(), set()
+        responses: list[dict[str, Any]] = []
+        rows: set[tuple[int, int]] = set()  # (sheet id, row): a row counts once per sheet
+        cols: set[tuple[int, int]] = set()
+        sheets: set[int] = set()
         try:
             for i, item in enumerate(body.get("data") or []):
                 update, sheet, written = self._write(book, str(item.get("range", "")), item, user_entered,
@@ -486,7 +489,7 @@ def _drive_file(book: Spreadsheet) -> dict[str, Any]:
 def _drive_fields(resource: dict[str, Any], fields: str, default: tuple[str, ...]) -> dict[str, Any]:
     if not fields:
         return {k: resource[k] for k in default}
-    return apply_mask(resource, parse_mask(fields))  # type: ignore[no-any-return]
+    return apply_mask(resource, parse_mask(fields))
 
 
 def _query_term(query: str, name: str) -> Optional[str]:

@@ -125,7 +125,7 @@ class TrelloModel:
                 return board
         raise NotFound()
 
-    def list(self, ident: str) -> TrelloList:
+    def list_by_id(self, ident: str) -> TrelloList:
         self.check_id(ident)
         found = self.lists.get(ident)
         if found is None:
@@ -220,7 +220,7 @@ class TrelloModel:
 
     def update_list(self, list_id: str, name: Optional[str] = None, closed: Optional[bool] = None,
                     pos: Pos = None) -> TrelloList:
-        lst = self.list(list_id)
+        lst = self.list_by_id(list_id)
         if name is not None:
             if not name:
                 raise InvalidValue("name")
@@ -234,7 +234,7 @@ class TrelloModel:
         return lst
 
     def archive_all_cards(self, list_id: str) -> None:
-        for card in self.cards_of_list(self.list(list_id).id, "open"):
+        for card in self.cards_of_list(self.list_by_id(list_id).id, "open"):
             card.closed = True
             self._touch_card(card)
 
@@ -285,7 +285,7 @@ class TrelloModel:
 
     def _target_list(self, list_id: str) -> TrelloList:
         try:
-            return self.list(list_id)
+            return self.list_by_id(list_id)
         except (InvalidId, NotFound):
             raise InvalidValue("idList") from None
 

@@ -86,19 +86,19 @@ class TrelloResponses:
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/1/boards/{board}", self.get_board),
             ("GET", "/1/boards/{board}/lists", self.get_board_lists),
-            ("GET", "/1/boards/{board}/lists/{filter}", self.get_board_lists),
+            ("GET", "/1/boards/{board}/lists/{which}", self.get_board_lists),
             ("POST", "/1/boards/{board}/lists", self.post_board_list),
             ("GET", "/1/boards/{board}/cards", self.get_board_cards),
-            ("GET", "/1/boards/{board}/cards/{filter}", self.get_board_cards),
+            ("GET", "/1/boards/{board}/cards/{which}", self.get_board_cards),
             ("GET", "/1/boards/{board}/customFields", self.empty_list),
             ("GET", "/1/boards/{board}/{field}", self.get_board_field),
             ("POST", "/1/lists", self.post_list),
-            ("GET", "/1/lists/{list}", self.get_list),
-            ("PUT", "/1/lists/{list}", self.put_list),
-            ("GET", "/1/lists/{list}/cards", self.get_list_cards),
-            ("GET", "/1/lists/{list}/board", self.get_list_board),
-            ("POST", "/1/lists/{list}/archiveAllCards", self.archive_all_cards),
-            ("PUT", "/1/lists/{list}/{field}", self.put_list_field),
+            ("GET", "/1/lists/{list_id}", self.get_list),
+            ("PUT", "/1/lists/{list_id}", self.put_list),
+            ("GET", "/1/lists/{list_id}/cards", self.get_list_cards),
+            ("GET", "/1/lists/{list_id}/board", self.get_list_board),
+            ("POST", "/1/lists/{list_id}/archiveAllCards", self.archive_all_cards),
+            ("PUT", "/1/lists/{list_id}/{field}", self.put_list_field),
             ("POST", "/1/cards", self.post_card),
             ("GET", "/1/cards/{card}", self.get_card),
             ("PUT", "/1/cards/{card}", self.put_card),
@@ -196,9 +196,9 @@ class TrelloResponses:
             body["customFields"] = []
         return body
 
-    def get_board_lists(self, request: Request, board: str, filter: Optional[str] = None) -> list[dict[str, Any]]:
+    def get_board_lists(self, request: Request, board: str, which: Optional[str] = None) -> list[dict[str, Any]]:
         found = self.model.board(board)
-        list_filter = filter or request.arg("filter", "open") or "open"
+        list_filter = which or request.arg("filter", "open") or "open"
         if list_filter not in LIST_FILTERS:
             raise InvalidValue("filter")
         lists = [] if list_filter == "none" else self.model.lists_of(found.id, list_filter)
@@ -216,15 +216,15 @@ class TrelloResponses:
         lst = self.model.add_list(board, request.arg("name") or "", pos_arg(request))
         return {**ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS), "limits": {}}
 
-    def get_board_cards(self, request: Request, board: str, filter: Optional[str] = None) -> Any:
+    def get_board_cards(self, request: Request, board: str, which: Optional[str] = None) -> Any:
         found = self.model.board(board)
-        if filter is not None and filter not in CARD_FILTERS:
+        if which is not None and which not in CARD_FILTERS:
             # /boards/{id}/cards/{idCard}: one card of this board.
-            card = self.model.card(filter)
+            card = self.model.card(which)
             if card.id_board != found.id:
                 raise NotFound()
             return ser.card_json(card, request.arg("fields"), flag(request, "customFieldItems"))
-        card_filter = filter or request.arg("filter", "visible") or "visible"
+        card_filter = which or request.arg("filter", "visible") or "visible"
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("filter")
         return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"))
@@ -246,39 +246,39 @@ class TrelloResponses:
         lst = self.model.add_list(board, request.arg("name") or "", pos_arg(request))
         return {**ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS), "limits": {}}
 
-    def get_list(self, request: Request, list: str) -> dict[str, Any]:
-        return ser.list_json(self.model.list(list), request.arg("fields"), ser.LIST_DEFAULT_FIELDS)
+    def get_list(self, request: Request, list_id: str) -> dict[str, Any]:
+        return ser.list_json(self.model.list_by_id(list_id), request.arg("fields"), ser.LIST_DEFAULT_FIELDS)
 
-    def get_list_board(self, request: Request, list: str) -> dict[str, Any]:
-        return ser.board_json(self.model.board(self.model.list(list).id_board), request.arg("fields"))
+    def get_list_board(self, request: Request, list_id: str) -> dict[str, Any]:
+        return ser.board_json(self.model.board(self.model.list_by_id(list_id).id_board), request.arg("fields"))
 
-    def get_list_cards(self, request: Request, list: str) -> list[dict[str, Any]]:
-        found = self.model.list(list)
+    def get_list_cards(self, request: Request, list_id: str) -> list[dict[str, Any]]:
+        found = self.model.list_by_id(list_id)
         card_filter = request.arg("filter", "open") or "open"
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("filter")
         return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"))
                 for c in self.model.cards_of_list(found.id, card_filter)]
 
-    def put_list(self, request: Request, list: str) -> dict[str, Any]:
+    def put_list(self, request: Request, list_id: str) -> dict[str, Any]:
         closed = parse_bool(request.arg("closed"), "closed") if request.has_arg("closed") else None
-        lst = self.model.update_list(list, name=request.arg("name"), closed=closed, pos=request.arg("pos"))
+        lst = self.model.update_list(list_id, name=request.arg("name"), closed=closed, pos=request.arg("pos"))
         return ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS)
 
-    def put_list_field(self, request: Request, list: str, field: str) -> dict[str, Any]:
+    def put_list_field(self, request: Request, list_id: str, field: str) -> dict[str, Any]:
         value = request.arg("value")
         if field == "closed":
-            lst = self.model.update_list(list, closed=parse_bool(value, "value"))
+            lst = self.model.update_list(list_id, closed=parse_bool(value, "value"))
         elif field == "name":
-            lst = self.model.update_list(list, name=value or "")
+            lst = self.model.update_list(list_id, name=value or "")
         elif field == "pos":
-            lst = self.model.update_list(list, pos=value if value is not None else "")
+            lst = self.model.update_list(list_id, pos=value if value is not None else "")
         else:
             raise TrelloError(f"Cannot PUT {request.raw_path}", 404)
         return ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS)
 
-    def archive_all_cards(self, request: Request, list: str) -> dict[str, Any]:
-        self.model.archive_all_cards(list)
+    def archive_all_cards(self, request: Request, list_id: str) -> dict[str, Any]:
+        self.model.archive_all_cards(list_id)
         return {}
 
     # -- cards --------------------------------------------------------------------
@@ -358,7 +358,7 @@ class TrelloResponses:
         return ser.board_json(self.model.board(self.model.card(card).id_board), request.arg("fields"))
 
     def get_card_list(self, request: Request, card: str) -> dict[str, Any]:
-        found = self.model.list(self.model.card(card).id_list)
+        found = self.model.list_by_id(self.model.card(card).id_list)
         return ser.list_json(found, request.arg("fields"), ser.LIST_DEFAULT_FIELDS)
 
     def get_card_plugin_data(self, request: Request, card: str) -> list[dict[str, Any]]:

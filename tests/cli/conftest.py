@@ -6,7 +6,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 import pytest
 
@@ -43,7 +43,7 @@ def interrupt(proc: "subprocess.Popen[str]") -> str:
 class Cli:
     """`python main.py` in an empty folder, pointed at a sandbox through its settings."""
 
-    def __init__(self, workdir: Path, env: dict[str, str], sandbox: Optional[Sandbox]) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str], sandbox: Sandbox) -> None:
         self.workdir = workdir
         self.env = env
         self.sandbox = sandbox
@@ -135,4 +135,5 @@ def add_leads(sandbox: Sandbox, count: int, first_row: int = 101, first_id: int 
     """`count` NEW leads typed in below the demo rows (blank rows between are ignored)."""
     for n in range(count):
         lead = first_id + n
-        write_sheet(sandbox, first_row + n, 1, [str(lead), f"Bulk Lead {lead}", f"bulk{lead}@example.com", "NEW", "bulk"])
+        write_sheet(sandbox, first_row + n, 1,
+                    [str(lead), f"Bulk Lead {lead}", f"bulk{lead}@example.com", "NEW", "bulk"])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from typing import Iterator
+from typing import Iterator, TextIO, cast
 
 import pytest
 from rich.console import Console
@@ -17,7 +17,7 @@ BOX_CHARS = set("─│┃━┏┓┗┛┡┩╇╈┼╭╮╰╯")
 
 def plain_printer() -> tuple[Printer, io.StringIO]:
     buffer = io.StringIO()
-    console = Console(file=RedactingStream(buffer), highlight=False, width=120)
+    console = Console(file=cast(TextIO, RedactingStream(buffer)), highlight=False, width=120)
     return Printer(console, console), buffer
 
 

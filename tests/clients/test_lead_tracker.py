@@ -6,8 +6,14 @@ import dataclasses
 import pytest
 
 from clients.lead_tracker import LeadTracker
-from core.errors import (AccessDeniedError, BadCredentialsError, BadLayoutError, NotFoundError,
-                         RateLimitedError, ServiceUnavailableError)
+from core.errors import (
+    AccessDeniedError,
+    BadCredentialsError,
+    BadLayoutError,
+    NotFoundError,
+    RateLimitedError,
+    ServiceUnavailableError,
+)
 from core.models import CellUpdate, Lead
 from sandbox import Sandbox
 from tests.clients.conftest import api_requests, lead_tracker, sandbox_settings

@@ -47,7 +47,7 @@ def exercise(sandbox: Sandbox, sheet: LeadTracker, board: WorkTracker) -> list[s
     ]
     calls = [lambda: board.create_card("TODO", "Follow-up: B", "Lead ID: 2"), board.read,
              lambda: board.archive_card(card.id), sheet.read, sheet.read, sheet.read]
-    for rule, call in zip(failures, calls):
+    for rule, call in zip(failures, calls, strict=True):
         sandbox.faults.clear()
         sandbox.faults.configure({"rules": [rule]})
         with pytest.raises(WorkLeadError) as err:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 import pytest
 
@@ -80,7 +80,7 @@ class World:
         with self.sandbox.lock:
             return [c for c in self.trello.cards.values() if not (open_only and c.closed)]
 
-    def card_for(self, lead_id: str) -> Optional[Any]:
+    def card_for(self, lead_id: str) -> Any:  # None when no card names the lead
         found = [c for c in self.cards(open_only=False) if marker_lead_id(c.desc) == lead_id]
         return sorted(found, key=lambda c: (c.closed, c.id))[0] if found else None
 

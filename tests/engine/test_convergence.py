@@ -36,7 +36,7 @@ def apply_edits(sheet: FakeSheet, board: FakeBoard, edits: list[tuple[str, int, 
         if kind == "sheet_status" and row:
             row["status"] = value
             sheet_edits[row["id"]] = value
-        elif kind == "card_move" and card and not card.closed:
+        elif kind == "card_move" and row and card and not card.closed:
             board.move_card(card.id, SMAP.list_for(value))
             card_edits[row["id"]] = value
         elif kind == "delete_row" and row and len(rows) > 1:
@@ -44,7 +44,7 @@ def apply_edits(sheet: FakeSheet, board: FakeBoard, edits: list[tuple[str, int, 
             # The lead is gone: its edits go with it, and a new row may reuse a free id.
             sheet_edits.pop(row["id"], None)
             card_edits.pop(row["id"], None)
-        elif kind == "delete_card" and card and len(board.cards) > 1:
+        elif kind == "delete_card" and row and card and len(board.cards) > 1:
             # Emptying the board is the guard's case, tested on its own.
             del board.cards[card.id]
             card_edits.pop(row["id"], None)  # an edit made on a card that is then deleted goes with it

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 
@@ -146,7 +147,7 @@ def test_mapping_of_another_sheet_and_board_is_set_aside_and_deletes_nothing(wor
     assert "belongs to another sheet and board" in result.messages[0]
     assert list(world.data_dir.glob("mapping.json.other-*"))
     assert len(world.rows()) == 12 and len(world.cards()) == 10
-    assert {l.card_id for l in store.load().links.values()} == {c.id for c in world.cards()}
+    assert {link.card_id for link in store.load().links.values()} == {c.id for c in world.cards()}
 
 
 def test_original_format_mapping_is_upgraded_and_used(world: World):
@@ -276,7 +277,7 @@ def test_initial_sync_creates_missing_cards_and_adopts_existing_ones(world: Worl
 def test_create_that_failed_after_reaching_trello_is_adopted_next_run_not_duplicated(world: World):
     import requests
 
-    rule = {"path": "/1/cards", "method": "POST", "status": 503, "times": 1, "after": True}
+    rule: dict[str, Any] = {"path": "/1/cards", "method": "POST", "status": 503, "times": 1, "after": True}
     requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [rule]}, timeout=5).raise_for_status()
     first = world.engine().full_sync()
     assert first.failed == 1 and first.created == 9 and first.exit_code == 1

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable, Optional
 
 import pytest
 
 from core.errors import BadLayoutError, LockHeldError, ServiceUnavailableError
 from core.mapping import MappingStore
+from core.models import Card, Lead
 from core.sync_logic import SyncEngine
-from core.models import Card
 from tests.engine.fakes import FakeBoard, FakeSheet, make_settings
 
 
@@ -28,7 +29,7 @@ def test_full_sync_creates_cards_and_writes_card_ids_in_one_sheet_write(tmp_path
     assert result.created == 5 and result.exit_code == 0
     assert len(sheet.writes) == 1
     assert all(sheet.row(str(i))["trello_card_id"] in board.cards for i in range(1, 6))
-    assert sorted(c.lead_id for c in board.open_cards()) == ["1", "2", "3", "4", "5"]
+    assert sorted(c.lead_id or "" for c in board.open_cards()) == ["1", "2", "3", "4", "5"]
 
 
 def test_second_full_sync_with_no_change_writes_nothing(tmp_path: Path):
@@ -196,12 +197,12 @@ def test_row_that_changed_just_before_deletion_is_kept_with_its_link(tmp_path: P
     del board.cards[sheet.row("2")["trello_card_id"]]
     delete = sheet.delete_rows
 
-    def someone_inserts_a_row_first(doomed):  # type: ignore[no-untyped-def]
+    def someone_inserts_a_row_first(doomed: list[Lead]) -> list[str]:
         sheet.rows.insert(0, {"id": "9", "name": "Inserted", "email": "", "status": "NEW", "source": "",
                               "trello_card_id": ""})
         return delete(doomed)
 
-    sheet.delete_rows = someone_inserts_a_row_first  # type: ignore[method-assign]
+    sheet.delete_rows = someone_inserts_a_row_first  # type: ignore[method-assign, assignment]
     result = eng.full_sync()
     assert result.deleted == 0 and "2" in sheet.ids() and "2" in eng.mapping.load().links
     assert any("not deleted" in m for m in result.messages)
@@ -260,7 +261,7 @@ class _InterruptAfter:
 
 
 class _SlowBoard(FakeBoard):
-    def create_card(self, list_name: str, title: str, desc: str):  # type: ignore[no-untyped-def]
+    def create_card(self, list_name: str, title: str, desc: str) -> Card:
         import time
 
         time.sleep(0.02)
@@ -284,7 +285,7 @@ def test_ctrl_c_drops_queued_card_writes_and_keeps_every_made_card_linked(tmp_pa
 class _UserEditsDuringRun(FakeBoard):
     """A board whose first card write coincides with a user's edit of the sheet."""
 
-    def __init__(self, sheet: FakeSheet, edit) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, sheet: FakeSheet, edit: Optional[Callable[[FakeSheet], None]]) -> None:
         super().__init__()
         self.sheet, self.edit = sheet, edit
 

@@ -22,7 +22,7 @@ def test_second_sync_started_together_exits_3_naming_the_lock_holder_and_nothing
 
     codes = sorted(run.code for run in runs)
     assert codes == [0, LOCK_HELD], [run.out for run in runs]
-    winner = next(p for p, run in zip(procs, runs) if run.code == 0)
+    winner = next(p for p, run in zip(procs, runs, strict=True) if run.code == 0)
     loser = next(run for run in runs if run.code == LOCK_HELD)
     assert f"process {winner.pid}" in loser.out, loser.out
     assert "Created" not in loser.out  # it stopped before doing anything

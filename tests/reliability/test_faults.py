@@ -2,6 +2,8 @@
 finishes or names its failed items (exit 1), the next run converges, and no card is duplicated."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.reliability.conftest import Rig, count_of
@@ -15,7 +17,7 @@ SHEET = "/v4/spreadsheets/*"
 # Faults that a retry absorbs: 429s (with and without Retry-After), 500/503 bursts on idempotent
 # requests, dropped connections on reads. Retry-After 0 where a server would send one keeps the
 # test fast; the rules without it exercise the client's own backoff.
-ABSORBED = [
+ABSORBED: list[dict[str, Any]] = [
     {"path": CARDS, "method": "POST", "status": 429, "retry_after": 0.2, "times": 4, "skip": 5},
     {"path": "/1/boards/*", "method": "GET", "status": 429, "times": 2},
     {"path": "/1/boards/*", "method": "GET", "status": 503, "retry_after": 0, "times": 2},
@@ -26,7 +28,7 @@ ABSORBED = [
     {"path": f"{SHEET}/values:batchUpdate", "method": "POST", "status": 503, "retry_after": 0, "times": 3},
 ]
 # Card creations no one may repeat blindly: each is one failed item, reported, and settled next run.
-UNCONFIRMED_CREATES = [
+UNCONFIRMED_CREATES: list[dict[str, Any]] = [
     {"path": CARDS, "method": "POST", "status": 500, "times": 3, "skip": 20},  # refused, nothing made
     {"path": CARDS, "method": "POST", "status": 503, "times": 2, "skip": 40},
     {"path": CARDS, "method": "POST", "drop": True, "times": 2, "skip": 60},  # dropped before doing it

@@ -116,7 +116,7 @@ def _learn_ids(ids: Ids, req: dict[str, Any], expected: Any, actual: Any) -> Non
         return
     if req["method"] == "POST" and "/drive/v3/files" in req["uri"] and "id" in expected and "id" in actual:
         ids.spreadsheets[expected["id"]] = actual["id"]
-    for old, new in zip(expected.get("replies", []), actual.get("replies", [])):
+    for old, new in zip(expected.get("replies", []), actual.get("replies", []), strict=False):
         if "addSheet" in old and "addSheet" in new:
             ids.sheets[old["addSheet"]["properties"]["sheetId"]] = new["addSheet"]["properties"]["sheetId"]
 
@@ -159,7 +159,7 @@ def _compare_value(expected: Any, actual: Any, where: str, problems: list[str]) 
         if len(expected) != len(actual):
             problems.append(f"{where}: {len(actual)} items != recorded {len(expected)}: {json.dumps(actual)[:200]}")
             return
-        for i, (e, a) in enumerate(zip(expected, actual)):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
             _compare_value(e, a, f"{where}[{i}]", problems)
         return
     if isinstance(expected, str) and ISO_MS.match(expected):

@@ -34,7 +34,9 @@ class RewritingSession(requests.Session):
         self.base = base
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        return super().request(method, rewrite(str(url), self.base), *args, **kwargs)
+        verb = method.decode() if isinstance(method, bytes) else method
+        target = url.decode() if isinstance(url, bytes) else url
+        return super().request(verb, rewrite(target, self.base), *args, **kwargs)
 
 
 class SandboxAuthorizedSession(AuthorizedSession):

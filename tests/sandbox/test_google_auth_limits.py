@@ -9,6 +9,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import crypt, jwt
+from gspread.utils import ValueInputOption, ValueRenderOption
 
 from sandbox import Sandbox
 from tests.sandbox.google_support import google_model, gspread_client
@@ -100,11 +101,11 @@ def test_sheet_state_survives_a_restart(tmp_path: Path) -> None:
     folder = tmp_path / "sandbox"
     with Sandbox(folder, port=0) as first:
         sheet = gspread_client(first).open_by_key(first.creds.spreadsheet_id).sheet1
-        sheet.update([["=1+2", "kept"]], "G2", value_input_option="USER_ENTERED")
+        sheet.update([["=1+2", "kept"]], "G2", value_input_option=ValueInputOption.user_entered)
         sheet.spreadsheet.add_worksheet("Notes", rows=5, cols=3)
     with Sandbox(folder, port=0) as second:
         book = gspread_client(second).open_by_key(second.creds.spreadsheet_id)
         assert book.sheet1.get("G2:H2") == [["3", "kept"]]
-        assert book.sheet1.get("G2", value_render_option="FORMULA") == [["=1+2"]]
+        assert book.sheet1.get("G2", value_render_option=ValueRenderOption.formula) == [["=1+2"]]
         assert [w.title for w in book.worksheets()] == ["Leads", "Notes"]
         assert len(book.sheet1.get_all_values()) == 13

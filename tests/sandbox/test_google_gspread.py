@@ -4,6 +4,8 @@ from __future__ import annotations
 import gspread
 import pytest
 import requests
+from gspread.utils import ValueInputOption, ValueRenderOption
+from gspread.worksheet import ValueRange
 
 from sandbox import Sandbox
 from sandbox.google.service import HEADER
@@ -37,15 +39,16 @@ def test_empty_sandbox_sheet_holds_only_the_header(empty_sandbox: Sandbox) -> No
 
 
 def test_raw_update_keeps_text_exactly_and_user_entered_computes(leads: gspread.Worksheet) -> None:
-    leads.update([["=1+1", "0042"]], "H2", value_input_option="RAW")
-    leads.update([["=2*3", "0042"]], "H3", value_input_option="USER_ENTERED")
+    leads.update([["=1+1", "0042"]], "H2", value_input_option=ValueInputOption.raw)
+    leads.update([["=2*3", "0042"]], "H3", value_input_option=ValueInputOption.user_entered)
     assert leads.get("H2:I3") == [["=1+1", "0042"], ["6", "42"]]
-    assert leads.get("H3:I3", value_render_option="FORMULA") == [["=2*3", 42]]
-    assert leads.get("H3:I3", value_render_option="UNFORMATTED_VALUE") == [[6, 42]]
+    assert leads.get("H3:I3", value_render_option=ValueRenderOption.formula) == [["=2*3", 42]]
+    assert leads.get("H3:I3", value_render_option=ValueRenderOption.unformatted) == [[6, 42]]
 
 
 def test_range_reads_report_the_range_and_trim_empty_cells(leads: gspread.Worksheet) -> None:
     result = leads.get("A1:Z3")
+    assert isinstance(result, ValueRange)
     assert result.range == "Leads!A1:Z3"
     assert result == [HEADER, ["1", "Maria Schneider", "maria.schneider@brightlane.de", "NEW", "Website"],
                       ["2", "James Okafor", "j.okafor@okafor-logistics.com", "CONTACTED", "Referral"]]
@@ -66,7 +69,7 @@ def test_values_batch_get_returns_each_range(sandbox: Sandbox, client: gspread.C
 
 
 def test_append_row_lands_below_the_last_lead(leads: gspread.Worksheet) -> None:
-    leads.append_row(["13", "Nora Berg", "nora@berg.no", "NEW", "Website", ""], value_input_option="RAW")
+    leads.append_row(["13", "Nora Berg", "nora@berg.no", "NEW", "Website", ""], value_input_option=ValueInputOption.raw)
     rows = leads.get_all_values()
     assert len(rows) == 14 and rows[13][:2] == ["13", "Nora Berg"]
 

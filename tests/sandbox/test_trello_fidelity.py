@@ -7,9 +7,9 @@ from typing import Iterator
 import pytest
 
 from sandbox import Sandbox
-from tests.support import fresh_sandbox
 from tests.sandbox.trello_replay import cassettes, replay
 from tests.sandbox.trello_support import trello_model
+from tests.support import fresh_sandbox
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from trello import TrelloClient
 from trello.exceptions import ResourceUnavailable
 
 from sandbox import Sandbox
-from tests.sandbox.trello_support import client, trello_model  # noqa: F401  (fixture)
+from tests.sandbox.trello_support import trello_model
 
 LISTS = ["TODO", "IN_PROGRESS", "DONE", "LOST"]
 
 
-def board_of(client: TrelloClient, sandbox: Sandbox):  # type: ignore[no-untyped-def]
+def board_of(client: TrelloClient, sandbox: Sandbox) -> Any:
     return client.get_board(sandbox.creds.board_id)
 
 

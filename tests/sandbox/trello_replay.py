@@ -163,8 +163,8 @@ def seed(model: TrelloModel, interactions: list[Interaction], hidden: list[dict[
     for ident, (kind, obj) in seen.items():
         if kind == "list":
             _board(model, obj.get("idBoard") or model.new_id(), {})
-            model.lists[ident] = TrelloList(ident, obj.get("idBoard") or next(iter(model.boards)),
-                                            obj.get("name", "L"), float(obj.get("pos", 65535)), obj.get("closed", False))
+            model.lists[ident] = TrelloList(ident, obj.get("idBoard") or next(iter(model.boards)), obj.get("name", "L"),
+                                            float(obj.get("pos", 65535)), obj.get("closed", False))
     for ident, (kind, obj) in seen.items():
         if kind == "card":
             _card(model, ident, obj)
@@ -232,7 +232,8 @@ def replay(sandbox: Sandbox, model: TrelloModel, path: Path) -> CassetteResult:
             continue
         answer = _send(sandbox, it, ids)
         result.replayed += 1
-        problems, accepted = [], []
+        problems: list[str] = []
+        accepted: list[str] = []
         for problem in _compare(it, answer, ids, result):
             known = KNOWN_DIFFERENCES.get((path.name, problem.split(":")[0]))
             (accepted if known else problems).append(known or problem)
@@ -276,7 +277,7 @@ def _compare(it: Interaction, answer: requests.Response, ids: dict[str, str], re
     if isinstance(recorded, list):
         if not isinstance(ours, list) or len(ours) != len(recorded):
             return [f"{len(ours) if isinstance(ours, list) else ours!r} items != recorded {len(recorded)}"]
-        return [p for r, o in zip(recorded, ours) for p in _compare_obj(kind, r, o, ids, result)]
+        return [p for r, o in zip(recorded, ours, strict=True) for p in _compare_obj(kind, r, o, ids, result)]
     return _compare_obj(kind, recorded, ours, ids, result)
 
 

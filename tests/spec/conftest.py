@@ -18,6 +18,7 @@ import gspread
 import pytest
 import requests
 import trello
+from gspread.utils import ValueInputOption
 
 from tests.support import REPO, Run, clean_env, run_in_process, run_subprocess
 
@@ -84,10 +85,9 @@ class ServedSandbox:
         return load_settings(env=self.settings, env_file=None)
 
     def spreadsheet(self) -> gspread.Spreadsheet:
-        from clients.http import build_google_session
+        from clients.http import gspread_client
 
-        client = gspread.Client(auth=None, session=build_google_session(self.settings_object()))
-        return client.open_by_key(self.settings["SPREADSHEET_ID"])
+        return gspread_client(self.settings_object()).open_by_key(self.settings["SPREADSHEET_ID"])
 
     def worksheet(self) -> gspread.Worksheet:
         return self.spreadsheet().sheet1
@@ -103,7 +103,7 @@ class ServedSandbox:
     def set_sheet(self, rows: list[list[str]], header: list[str] = HEADER) -> gspread.Worksheet:
         sheet = self.worksheet()
         sheet.clear()
-        sheet.update([header, *rows], "A1", value_input_option="RAW")
+        sheet.update([header, *rows], "A1", value_input_option=ValueInputOption.raw)
         return sheet
 
     def cards(self, include_archived: bool = False) -> list[trello.Card]:

@@ -29,7 +29,7 @@ def test_mapping_file_has_the_documented_shape(cli: Cli) -> None:
 def test_original_format_mapping_is_upgraded_without_duplicates(cli: Cli, sb: ServedSandbox) -> None:
     assert cli("sync").code == 0
     links = cli.mapping()["lead_to_card"]
-    original = {"lead_to_card": links, "card_to_lead": {c: l for l, c in links.items()},
+    original = {"lead_to_card": links, "card_to_lead": {card: lead for lead, card in links.items()},
                 "last_sync": "2025-12-05T22:00:00", "sync_count": 3}
     cli.mapping_path.write_text(json.dumps(original))
     run = cli("sync")

@@ -29,13 +29,14 @@ def row(sheet: gspread.Worksheet, lead_id: str) -> dict[str, str]:
 def records(sheet: gspread.Worksheet) -> list[dict[str, str]]:
     values = sheet.get_all_values()
     header = [h.strip().lower() for h in values[0]]
-    return [dict(zip(header, r + [""] * (len(header) - len(r)))) for r in values[1:]]
+    return [dict(zip(header, r + [""] * (len(header) - len(r)), strict=False)) for r in values[1:]]
 
 
 def set_status(sheet: gspread.Worksheet, lead_id: str, status: str) -> None:
     values = sheet.get_all_values()
     col = [h.strip().lower() for h in values[0]].index("status") + 1
-    r = next(i for i, v in enumerate(values, start=1) if i > 1 and v[[h.strip().lower() for h in values[0]].index("id")] == lead_id)
+    id_col = [h.strip().lower() for h in values[0]].index("id")
+    r = next(i for i, v in enumerate(values, start=1) if i > 1 and v[id_col] == lead_id)
     sheet.update_cell(r, col, status)
 
 
