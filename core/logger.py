@@ -184,6 +184,12 @@ def setup_logging(log_dir: Path, secrets: Iterable[Optional[str]] = (),
     return path
 
 
+def installed_handlers() -> list[logging.Handler]:
+    """The handlers setup_logging put on the root logger (the file and the console)."""
+    with _lock:
+        return list(_installed)
+
+
 def close_logging() -> None:
     """Remove and close the handlers setup_logging installed (a process embedding main() calls it)."""
     with _lock:

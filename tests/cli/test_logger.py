@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 
 from core import logger as worklead_logger
-from core.logger import redact, setup_logging
+from core.logger import close_logging, installed_handlers, redact, setup_logging
 
 # Built at run time so the repository holds nothing shaped like a committed key.
 PEM_BEGIN = "-----BEGIN " + "PRIVATE KEY-----"
@@ -27,9 +27,7 @@ def log_dir(tmp_path: Path) -> Iterator[Path]:
     root = logging.getLogger()
     saved = list(root.handlers), root.level, list(root.filters)
     yield tmp_path / "logs"
-    for handler in root.handlers:
-        if getattr(handler, "_worklead", False):
-            handler.close()
+    close_logging()
     root.handlers[:], root.filters[:] = saved[0], saved[2]
     root.setLevel(saved[1])
     redact.clear()
@@ -109,7 +107,7 @@ def test_setting_up_twice_writes_each_line_once(log_dir: Path) -> None:
     setup_logging(log_dir, [KEY])
     setup_logging(log_dir, [TOKEN])
     logging.getLogger("core.sync_logic").info("one line only")
-    ours = [h for h in logging.getLogger().handlers if getattr(h, "_worklead", False)]
+    ours = [h for h in logging.getLogger().handlers if h in installed_handlers()]
     assert len(ours) == 2  # the file and the console
     assert log_text(log_dir).count("one line only") == 1
     # Secrets from both calls are known.
