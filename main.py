@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from cli.actionlog import run_and_report
-from cli.output import BarProgress, Printer
+from cli.output import Printer
 from cli.session import Session
 from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, Watcher
+from core.control import StopRequested
 from core.errors import SettingsError, WorkLeadError
 from core.logger import current_log_file, setup_logging
 
@@ -125,6 +126,8 @@ def guarded(printer: Printer, step: Callable[[], int]) -> int:
     """Run a step; WorkLead's errors become their sentence, anything else one line and the log."""
     try:
         return step()
+    except StopRequested:  # Ctrl-C before anything was written; run_and_report has said so
+        return INTERRUPTED
     except WorkLeadError as exc:
         log.error("%s", exc.message, extra={"file_only": True})
         printer.error(exc.message)
@@ -139,12 +142,12 @@ def guarded(printer: Printer, step: Callable[[], int]) -> int:
 def perform(session: Session, printer: Printer, call: Callable[[Any], Any]) -> int:
     """One engine operation, reported; its exit code."""
     engine = session.engine()  # settings first: loading them sets up the log file the report names
-    return int(run_and_report(printer, lambda: call(engine)).exit_code)
+    return int(run_and_report(printer, engine, call).exit_code)
 
 
 def run_sync(session: Session, printer: Printer, dry_run: bool = False, force_delete: bool = False) -> Any:
     engine = session.engine()
-    return run_and_report(printer, lambda: engine.full_sync(dry_run=dry_run, force_delete=force_delete))
+    return run_and_report(printer, engine, lambda e: e.full_sync(dry_run=dry_run, force_delete=force_delete))
 
 
 def held_back_hint(printer: Printer, result: Any) -> None:
@@ -227,9 +230,13 @@ class Menu:
         # Settings first, so the sandbox banner or a settings problem shows before the menu.
         guarded(self.printer, lambda: (self.session.settings(), 0)[1])
         while True:
-            self.printer.line(MENU)
             try:
-                answer = self.printer.ask("Enter your choice: ").strip()
+                try:
+                    self.printer.line(MENU)
+                    answer = self.printer.ask("Enter your choice: ").strip()
+                except KeyboardInterrupt:
+                    answer = "Q"  # Ctrl-C at the menu itself quits; nothing ran, so nothing to claim
+                    self.printer.line()
                 choice = answer.upper()
                 if choice == "Q":
                     self.printer.line("Goodbye.")
@@ -297,7 +304,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except OSError as exc:
         printer.error(_log_dir_problem(os.environ.get("LOG_DIR") or "logs", exc).message)
         return 2
-    session = Session(args.sandbox, notice=printer.warn, progress=BarProgress(printer.out),
+    session = Session(args.sandbox, notice=printer.warn, progress=printer.progress,
                       on_settings=_settings_loaded)
     if args.sandbox:
         printer.warn("Using the local sandbox in data/sandbox/ (no real service is touched).")
@@ -306,8 +313,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if args.command is None:
                 return Menu(session, printer).run()
             return run_command(args, session, printer)
-    except KeyboardInterrupt:
-        printer.warn("Stopped (Ctrl-C). Finished steps are saved in the mapping file.")
+    except (KeyboardInterrupt, StopRequested):
         return INTERRUPTED
 
 

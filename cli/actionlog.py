@@ -1,79 +1,97 @@
-"""Keep the engine's per-action lines off the console while a run is on, and show them after it.
+"""Run one engine operation and show what it did: its changes, the plan (dry run), the summary.
 
-The engine logs one INFO line per card or row it changed, from the thread
-that applies the plan. On the console these lines tear the progress bar
-apart and, for a run of hundreds of actions, push the summary off the
-screen. While a run is on they are marked file-only (the log file keeps
-every one) and collected; after the run the CLI prints them when there are
-few, or points at the log file when there are many. The engine's warnings
-(unknown status, conflicts, failures) are held the same way: the summary
-prints them once, so the console does not say each one twice.
+The engine reports each action as it is carried out (SyncEngine.on_action);
+the console shows them after the run, so the progress bar stays whole while
+it works. The log file gets every action as it happens from the engine itself.
+
+While a run is on, the first Ctrl-C asks it to stop (said at once; waits end,
+no new request starts, the cards made are linked) and a second one
+interrupts at once.
 """
 from __future__ import annotations
 
-import logging
+import signal
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from types import FrameType
+from typing import Callable, Iterator, Optional
 
+from cli.output import Printer
+from core.control import RunControl, StopRequested
 from core.logger import current_log_file
+from core.planner import CREATE_CARD
+from core.sync_logic import Outcome, SyncEngine, SyncResult
 
-# The engine's own logger (core/sync_logic.py).
-ENGINE_LOGGER = "worklead.sync"
 
-
-class HeldLines(logging.Filter):
-    """A logger filter: every record still reaches the file; the console gets none of them."""
+class Outcomes:
+    """Every outcome the engine reports during one run, in order."""
 
     def __init__(self) -> None:
-        super().__init__()
         self._lock = threading.Lock()
-        self.actions: list[str] = []
-        self.notices: list[str] = []
+        self.items: list[Outcome] = []
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.INFO:
-            return True  # the console never shows DEBUG anyway
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string is the file's problem, not the console's
-            return True
-        record.file_only = True  # core.logger's console filter drops it; the file handler keeps it
+    def __call__(self, outcome: Outcome) -> None:
         with self._lock:
-            (self.actions if record.levelno < logging.WARNING else self.notices).append(message)
-        return True
+            self.items.append(outcome)
+
+    @property
+    def done(self) -> list[Outcome]:
+        with self._lock:
+            return [o for o in self.items if o.ok]
+
+    @property
+    def cards_made(self) -> int:
+        return sum(1 for o in self.done if o.action.kind == CREATE_CARD)
 
 
 @contextmanager
-def held_engine_lines() -> Iterator[HeldLines]:
-    held = HeldLines()
-    logger = logging.getLogger(ENGINE_LOGGER)
-    logger.addFilter(held)
+def listening(engine: SyncEngine) -> Iterator[Outcomes]:
+    outcomes = Outcomes()
+    previous = engine.on_action
+    engine.on_action = outcomes
     try:
-        yield held
+        yield outcomes
     finally:
-        logger.removeFilter(held)
+        engine.on_action = previous
 
 
-def run_and_report(printer: Any, call: Callable[[], Any]) -> Any:
-    """Run one engine operation, then print what it did: its actions, the plan (dry run), the summary."""
-    with held_engine_lines() as held:
+@contextmanager
+def ctrl_c_stops(control: RunControl) -> Iterator[None]:
+    """First Ctrl-C: ask the run to stop (the control says so at once); a second one interrupts for real.
+
+    While the engine writes cards it takes Ctrl-C itself, at safe points, with the same meaning.
+    """
+    control.reset()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum: int, frame: Optional[FrameType]) -> None:
+        if control.stopping:
+            raise KeyboardInterrupt
+        control.request_stop()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_and_report(printer: Printer, engine: SyncEngine, call: Callable[[SyncEngine], SyncResult]) -> SyncResult:
+    """Run one engine operation, then print what it did: its changes, the plan (dry run), the summary."""
+    with listening(engine) as outcomes:
         try:
-            result = call()
-        except BaseException:
-            printer.actions_done(held.actions, current_log_file())
-            printer.notices(held.notices)
+            with ctrl_c_stops(engine.control):
+                result = call(engine)
+        except (KeyboardInterrupt, StopRequested):
+            printer.actions_done(outcomes.done, current_log_file())
+            printer.stopped(outcomes.cards_made)
             raise
-    printer.actions_done(held.actions, current_log_file())
-    if getattr(result, "dry_run", False):
-        printer.plan(list(getattr(result, "plan", []) or []), held=list(getattr(result, "held", []) or []))
+    printer.actions_done(outcomes.done, current_log_file())
+    if result.dry_run:
+        printer.plan(list(result.plan), held=list(result.held))
     printer.summary(result)
-    printer.notices(unsaid(held.notices, result))
+    if result.interrupted:
+        printer.stopped(outcomes.cards_made)
     return result
-
-
-def unsaid(notices: list[str], result: Any) -> list[str]:
-    """The engine's warnings that the summary does not already print."""
-    said = set(getattr(result, "messages", []) or [])
-    said.update(f"Conflict: {d}" for d in getattr(result, "conflict_details", []) or [])
-    return [n for n in notices if n not in said]

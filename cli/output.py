@@ -9,21 +9,33 @@ cell are shown as visible escapes.
 """
 from __future__ import annotations
 
+import logging
 import sys
+import threading
+import time
+from pathlib import Path
 from typing import Any, Iterable, Optional, TextIO, cast
 
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from cli.changes import sentence, sorted_by_lead
+from core.control import Wait
 from core.logger import redact
+from core.sync_logic import FILE_ONLY, Outcome
 from core.text import shown
+
+log = logging.getLogger("worklead.cli")
 
 # Below this many actions a progress bar only flickers.
 PROGRESS_MIN_ACTIONS = 20
+# Lists longer than this (changes made, the preview, pending changes) show this many and a count.
+SHOWN_ROWS = 20
 PLAIN_WIDTH = 120
+STOPPING = "Stopping: linking the cards already made... (Ctrl-C again stops at once)"
 
 SUMMARY_ROWS: tuple[tuple[str, str], ...] = (
     ("created", "Created"),
@@ -83,6 +95,7 @@ class Printer:
     def __init__(self, out: Optional[Console] = None, err: Optional[Console] = None) -> None:
         self.out = out or make_console()
         self.err = err or make_console(stderr=True)
+        self.progress = BarProgress(self.out)
 
     @property
     def terminal(self) -> bool:
@@ -142,16 +155,22 @@ class Printer:
         for item in items:
             self.err.print(user_text(item, "yellow"), soft_wrap=True)
 
-    def actions_done(self, lines: list[str], log_file: Any) -> None:
-        """The run's per-action lines when they fit on a screen; else how many, and where they are."""
-        if not lines:
+    def actions_done(self, outcomes: list[Outcome], log_file: Optional[Path]) -> None:
+        """One sentence per change, in lead-id order; the first SHOWN_ROWS, then how many more and where."""
+        if not outcomes:
             return
-        if len(lines) < PROGRESS_MIN_ACTIONS:
-            for line in lines:
-                self.line(f"  {line}", style="dim" if self.terminal else None)
-            return
-        where = f" in {log_file}" if log_file else " in the log file"
-        self.line(f"{len(lines)} changes made; each one is listed{where}.")
+        ordered = sorted_by_lead(outcomes)
+        for outcome in ordered[:SHOWN_ROWS]:
+            self.line(sentence(outcome.action))
+        where = str(log_file) if log_file else "the log file"
+        if len(ordered) > SHOWN_ROWS:
+            self.line(f"... and {len(ordered) - SHOWN_ROWS} more; every change is listed in {where}.")
+        self.line(f"{len(ordered)} change{'' if len(ordered) == 1 else 's'} made.")
+
+    def stopped(self, cards_made: int) -> None:
+        saved = (f"the {cards_made} card{'s' if cards_made != 1 else ''} made in this run "
+                 f"{'are' if cards_made != 1 else 'is'} linked; " if cards_made else "")
+        self.warn(f"Stopped (Ctrl-C): {saved}the next sync does the rest.")
 
     def plan(self, actions: Iterable[Any], title: str = "Preview: what a full sync would do",
              held: Iterable[Any] = (), limit: Optional[int] = None) -> None:
@@ -206,20 +225,27 @@ class Printer:
 
 
 class BarProgress:
-    """core.sync_logic.Progress on a rich bar, shown only on a terminal and for long runs."""
+    """core.sync_logic.Progress on a rich bar, shown only on a terminal and for long runs.
+
+    It also says why a run waits (a rate limit, a Retry-After) and that it is stopping, on the
+    bar while one is shown, else as a line of its own.
+    """
 
     def __init__(self, console: Console, threshold: int = PROGRESS_MIN_ACTIONS) -> None:
         self._console = console
         self._threshold = threshold
         self._bar: Optional[Progress] = None
         self._task: Any = None
+        self._lock = threading.Lock()
+        self._wait: Optional[tuple[Wait, float]] = None  # the wait and when it ends (monotonic)
+        self._note = ""
 
     def start(self, total: int, description: str) -> None:
         self.stop()
         if total < self._threshold or not self._console.is_terminal:
             return
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=self._console, transient=True)
+                             TimeElapsedColumn(), _StateColumn(self), console=self._console, transient=True)
         self._bar.start()
         self._task = self._bar.add_task(description, total=total)
 
@@ -231,6 +257,50 @@ class BarProgress:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+        with self._lock:
+            self._wait, self._note = None, ""
+
+    def waiting(self, wait: Wait) -> None:
+        """A session waits: the bar says why until the wait is over; without a bar, one line."""
+        now = time.monotonic()
+        with self._lock:
+            busy = self._wait is not None and self._wait[1] > now
+            self._wait = (wait, now + wait.seconds)
+        if self._bar is None and not busy:
+            self._console.print(user_text(wait.describe().capitalize() + "..."), soft_wrap=True)
+
+    def stopping(self) -> None:
+        """The first Ctrl-C of a run: said at once, and logged."""
+        log.warning("Ctrl-C: stopping the run.", extra=FILE_ONLY)
+        self.say(STOPPING)
+
+    def say(self, text: str) -> None:
+        """A line above the bar (or alone), kept on the bar too while it runs."""
+        with self._lock:
+            self._note = text
+        console = self._bar.console if self._bar is not None else self._console
+        console.print(user_text(text, "yellow"), soft_wrap=True)
+
+    def state(self) -> str:
+        with self._lock:
+            if self._note:
+                return self._note
+            if self._wait is None:
+                return ""
+            wait, until = self._wait
+        left = until - time.monotonic()
+        return wait.describe(left) if left > 0 else ""
+
+
+class _StateColumn(ProgressColumn):
+    """Why the bar is not moving: a wait and its reason, or that the run is stopping."""
+
+    def __init__(self, progress: BarProgress) -> None:
+        super().__init__()
+        self._progress = progress
+
+    def render(self, task: Task) -> Text:
+        return Text(self._progress.state(), style="yellow")
 
 
 def _counts(result: Any) -> dict[str, int]:

@@ -10,6 +10,9 @@ import difflib
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from cli.output import BarProgress
+from core.control import RunControl
+
 SANDBOX_DIR = Path("data/sandbox")
 ENV_FILE = Path(".env")
 # Every setting WorkLead reads (README, Settings): a name in .env close to one of these is a typo.
@@ -39,7 +42,7 @@ def misspelt_names(env_file: Path) -> str:
 class Session:
     """Settings, the in-process sandbox if any, and the engine, built once and closed once."""
 
-    def __init__(self, use_sandbox: bool, notice: Callable[[str], None], progress: Any = None,
+    def __init__(self, use_sandbox: bool, notice: Callable[[str], None], progress: Optional[BarProgress] = None,
                  on_settings: Optional[Callable[[Any], None]] = None) -> None:
         self.use_sandbox = use_sandbox
         self._notice = notice
@@ -48,6 +51,9 @@ class Session:
         self._sandbox: Any = None
         self._settings: Any = None
         self._engine: Any = None
+        # One per session: a Ctrl-C sets its stop request, and its waits show on the progress line.
+        self.control = RunControl(on_wait=progress.waiting if progress is not None else None,
+                                  on_stop=progress.stopping if progress is not None else None)
 
     def settings(self) -> Any:
         """The validated settings; raises SettingsError with one sentence naming what is wrong."""
@@ -61,7 +67,8 @@ class Session:
         if self._engine is None:
             from core.sync_logic import SyncEngine
 
-            self._engine = SyncEngine.from_settings(self.settings(), progress=self._progress)
+            self._engine = SyncEngine.from_settings(self.settings(), progress=self._progress,
+                                                    control=self.control)
         return self._engine
 
     def close(self) -> None:

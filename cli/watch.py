@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any, Callable, Iterator, Optional
 
 from cli.actionlog import run_and_report
+from core.control import StopRequested
 from core.errors import WorkLeadError
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Watcher:
         self.interval = max(0.0, interval)
         self.runs = runs
         self._last_marker: Optional[str] = None
+        self._stopped = False  # Ctrl-C landed during a round's sync, which stopped
 
     def run(self) -> int:
         """Rounds until `runs` is reached or Ctrl-C; the exit code of the worst round, or 130."""
@@ -64,11 +66,11 @@ class Watcher:
             while self.runs is None or number < self.runs:
                 number += 1
                 codes.append(self._round(number))
-                if stop.is_set() or (self.runs is not None and number >= self.runs):
+                if stop.is_set() or self._stopped or (self.runs is not None and number >= self.runs):
                     break
                 if stop.wait(self.interval):
                     break
-            interrupted = stop.is_set()
+            interrupted = stop.is_set() or self._stopped
         self._printer.line(f"Watch stopped after {number} round{'s' if number != 1 else ''}.")
         return INTERRUPTED if interrupted else worst(codes)
 
@@ -81,7 +83,10 @@ class Watcher:
                 self._printer.line(f"Round {number} at {stamp}: no changes on either side; full sync skipped.")
                 return 0
             self._printer.line(f"Round {number} at {stamp}: running a full sync.")
-            result = run_and_report(self._printer, engine.full_sync)
+            result = run_and_report(self._printer, engine, lambda e: e.full_sync())
+        except StopRequested:
+            self._stopped = True
+            return INTERRUPTED
         except WorkLeadError as exc:
             if exc.exit_code == 2:
                 raise  # settings or access: every later round would fail the same way
@@ -91,6 +96,7 @@ class Watcher:
         # round syncs once more and finds nothing, rather than missing an edit
         # someone made while this round ran.
         self._last_marker = marker
+        self._stopped = result.interrupted
         return int(result.exit_code)
 
 

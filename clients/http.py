@@ -25,6 +25,7 @@ from trello import TrelloClient
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from core.config import RetryPolicy, Settings
+from core.control import BACKOFF, LIMIT, RETRY, RunControl, Wait
 
 log = logging.getLogger("worklead.http")
 
@@ -55,7 +56,9 @@ class SlidingWindowLimiter:
         self._slots: deque[list[float]] = deque()
         self._cond = threading.Condition()
 
-    def acquire(self) -> list[float]:
+    def acquire(self, control: Optional[RunControl] = None, service: str = "Trello") -> list[float]:
+        """A slot; waits (interruptibly, reported once, when `control` is given) while the window is full."""
+        reported = False
         with self._cond:
             while True:
                 now = self._clock()
@@ -67,7 +70,13 @@ class SlidingWindowLimiter:
                     return slot
                 oldest = min(s[0] for s in self._slots)
                 wait = oldest + self.window - now if oldest != float("inf") else self.window
-                self._cond.wait(timeout=max(wait, 0.005))
+                if control is None:
+                    self._cond.wait(timeout=max(wait, 0.005))
+                    continue
+                if not reported:
+                    control.report_wait(Wait(service, LIMIT, wait))
+                    reported = True
+                control.wait_on(self._cond, max(wait, 0.005))
 
     def release(self, slot: list[float]) -> None:
         with self._cond:
@@ -167,16 +176,21 @@ class ServiceSession(requests.Session):
     post_is_safe: Callable[[str], bool] = staticmethod(lambda url: False)
     policy: RetryPolicy = RetryPolicy()
     limiter: Optional[SlidingWindowLimiter] = None
-    sleep: Callable[[float], None] = staticmethod(time.sleep)
+    service: str = "the service"
+    # Every wait goes through the run's control: Ctrl-C ends it, and a long one is shown.
+    control: RunControl = RunControl()
 
     def configure(self, base_url: Optional[str], owns_host: Callable[[str], bool],
                   post_is_safe: Callable[[str], bool], policy: RetryPolicy,
-                  limiter: Optional[SlidingWindowLimiter] = None) -> Self:
+                  limiter: Optional[SlidingWindowLimiter] = None, service: str = "the service",
+                  control: Optional[RunControl] = None) -> Self:
         self.base_url = base_url
         self.owns_host = owns_host
         self.post_is_safe = post_is_safe
         self.limiter = limiter
         self.policy = policy
+        self.service = service
+        self.control = control or RunControl()
         # Routed requests must not pick up proxies meant for the real hosts.
         self.trust_env = base_url is None
         return self
@@ -199,16 +213,19 @@ class ServiceSession(requests.Session):
             except requests.RequestException as exc:
                 if attempt >= self.policy.attempts or not (may_repeat or sent_nothing(exc)):
                     raise
-                self.sleep(self.policy.backoff(attempt))
+                self.control.sleep(Wait(self.service, BACKOFF, self.policy.backoff(attempt)))
                 continue
             delay = self._retry_delay(response, attempt, may_repeat)
             if delay is None:
                 return response
             response.close()
-            self.sleep(delay)
+            told = response.status_code == 429 or response.headers.get("Retry-After")
+            kind = RETRY if told else BACKOFF
+            self.control.sleep(Wait(self.service, kind, delay))
 
     def _send_once(self, method: str, url: str, attempt: int, kwargs: dict[str, Any]) -> requests.Response:
-        slot = self.limiter.acquire() if self.limiter else None
+        self.control.check()  # once a stop is asked for, no new request starts
+        slot = self.limiter.acquire(self.control, self.service) if self.limiter else None
         try:
             response = super().request(method, url, **kwargs)
         except requests.RequestException as exc:
@@ -267,24 +284,26 @@ def google_credentials(settings: Settings) -> service_account.Credentials:
         str(settings.google_credentials_path), scopes=list(GOOGLE_SCOPES))
 
 
-def build_google_session(settings: Settings,
-                         credentials: Optional[service_account.Credentials] = None) -> GoogleSession:
+def build_google_session(settings: Settings, credentials: Optional[service_account.Credentials] = None,
+                         control: Optional[RunControl] = None) -> GoogleSession:
     """An authorised session for gspread; the token request is routed and retried too."""
     credentials = credentials or google_credentials(settings)
+    control = control or RunControl()
     token_session = ServiceSession().configure(settings.google_api_url, is_google_host, google_post_is_safe,
-                                               settings.retry_policy)
+                                               settings.retry_policy, service="Google", control=control)
     session = GoogleSession(credentials, auth_request=Request(session=token_session))
-    session.configure(settings.google_api_url, is_google_host, google_post_is_safe, settings.retry_policy)
+    session.configure(settings.google_api_url, is_google_host, google_post_is_safe, settings.retry_policy,
+                      service="Google", control=control)
     return session
 
 
-def build_trello_session(settings: Settings) -> TrelloSession:
+def build_trello_session(settings: Settings, control: Optional[RunControl] = None) -> TrelloSession:
     """The session py-trello sends through (`TrelloClient(..., http_service=session)`)."""
     session = TrelloSession(settings.trello_api_key, settings.trello_token)
     limiter = shared_limiter(settings.trello_token, settings.trello_rate_limit, settings.trello_rate_window)
     # No POST is repeated after an ambiguous failure: a second card would appear.
     return session.configure(settings.trello_api_url, is_trello_host, lambda url: False, settings.retry_policy,
-                             limiter)
+                             limiter, service="Trello", control=control)
 
 
 def gspread_client(settings: Settings, session: Optional[GoogleSession] = None) -> gspread.Client:

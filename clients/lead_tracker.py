@@ -18,6 +18,7 @@ from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
 from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client
 from core.config import Settings
+from core.control import RunControl
 from core.errors import (
     AccessDeniedError,
     BadCredentialsError,
@@ -53,7 +54,7 @@ class LeadTracker:
         self._header: Optional[list[str]] = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "LeadTracker":
+    def from_settings(cls, settings: Settings, control: Optional[RunControl] = None) -> "LeadTracker":
         try:
             credentials = google_credentials(settings)
         except (ValueError, OSError, KeyError):
@@ -61,7 +62,7 @@ class LeadTracker:
                 f"GOOGLE_CREDENTIALS_PATH ({settings.google_credentials_path}) is not a usable service-account"
                 " key: download a new JSON key for the service account and point GOOGLE_CREDENTIALS_PATH to it."
             ) from None
-        return cls(settings, build_google_session(settings, credentials))
+        return cls(settings, build_google_session(settings, credentials, control))
 
     # -- reading ------------------------------------------------------------------
     def read(self) -> SheetSnapshot:

@@ -15,6 +15,7 @@ from trello.exceptions import ResourceUnavailable, Unauthorized
 
 from clients.http import TrelloSession, build_trello_session, sent_nothing, trello_client
 from core.config import Settings
+from core.control import RunControl
 from core.errors import (
     AccessDeniedError,
     AmbiguousWriteError,
@@ -42,8 +43,8 @@ class WorkTracker:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "WorkTracker":
-        return cls(settings, build_trello_session(settings))
+    def from_settings(cls, settings: Settings, control: Optional[RunControl] = None) -> "WorkTracker":
+        return cls(settings, build_trello_session(settings, control))
 
     # -- reading ------------------------------------------------------------------
     def read(self) -> BoardSnapshot:

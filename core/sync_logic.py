@@ -16,8 +16,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Protocol
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Protocol
 
+from core.control import RunControl, StopRequested
 from core.errors import AmbiguousWriteError, BadLayoutError, WorkLeadError
 from core.mapping import MappingState, MappingStore, now_iso
 from core.models import BoardSnapshot, CellUpdate, Lead, Link, SheetSnapshot, StatusMap
@@ -28,6 +30,7 @@ from core.planner import (
     DELETE_ROW,
     MOVE_CARD,
     UPDATE_CARD,
+    WRITE_CARD_ID,
     WRITE_STATUS,
     Action,
     Plan,
@@ -41,6 +44,9 @@ if TYPE_CHECKING:  # the clients import heavy libraries; the engine only needs t
     from core.config import Settings
 
 log = logging.getLogger("worklead.sync")
+# Per-action and per-lead lines are for the log file: every caller shows the result itself.
+FILE_ONLY = {"file_only": True}
+INTERRUPTED = 130
 
 CARD_WORKERS = 6
 # Save the mapping after this many created cards, so a killed run loses little.
@@ -66,9 +72,12 @@ class SyncResult:
     dry_run: bool = False
     held: list[Action] = field(default_factory=list)  # destructive actions a guard held back
     unknown_target: Optional[str] = None  # a single-item sync named a lead or card that does not exist
+    interrupted: bool = False  # stopped (Ctrl-C) before the plan was carried out whole
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return INTERRUPTED
         if self.failed:
             return 1
         if self.unknown_target is not None:
@@ -94,6 +103,22 @@ class StatusReport:
     messages: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """An action the engine carried out (error None), or tried and could not (error: why, one sentence)."""
+
+    action: Action
+    error: Optional[str] = None
+    card_id: Optional[str] = None  # a created card's id
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+ActionListener = Callable[[Outcome], None]
+
+
 class Progress(Protocol):
     def start(self, total: int, description: str) -> None: ...
     def advance(self, n: int = 1) -> None: ...
@@ -102,20 +127,29 @@ class Progress(Protocol):
 
 class SyncEngine:
     def __init__(self, settings: "Settings", sheet: "LeadTracker", board: "WorkTracker",
-                 mapping: Optional[MappingStore] = None, progress: Optional[Progress] = None) -> None:
+                 mapping: Optional[MappingStore] = None, progress: Optional[Progress] = None,
+                 control: Optional[RunControl] = None, on_action: Optional[ActionListener] = None) -> None:
         self.settings = settings
         self.sheet = sheet
         self.board = board
         self.mapping = mapping or MappingStore(settings.mapping_file)
         self.progress = progress
+        # Shared with the clients' sessions: a stop request ends their waits and the run.
+        self.control = control or RunControl()
+        # Told of every action as it is carried out or fails, from the thread running the sync.
+        self.on_action = on_action
 
     @classmethod
-    def from_settings(cls, settings: "Settings", progress: Optional[Progress] = None) -> "SyncEngine":
+    def from_settings(cls, settings: "Settings", progress: Optional[Progress] = None,
+                      control: Optional[RunControl] = None,
+                      on_action: Optional[ActionListener] = None) -> "SyncEngine":
         from clients.lead_tracker import LeadTracker
         from clients.work_tracker import WorkTracker
 
-        return cls(settings, LeadTracker.from_settings(settings), WorkTracker.from_settings(settings),
-                   MappingStore(settings.mapping_file), progress)
+        control = control or RunControl()
+        return cls(settings, LeadTracker.from_settings(settings, control),
+                   WorkTracker.from_settings(settings, control), MappingStore(settings.mapping_file), progress,
+                   control, on_action)
 
     @property
     def data_dir(self) -> Path:
@@ -227,7 +261,8 @@ class SyncEngine:
     # -- records --------------------------------------------------------------------
     def _record_history(self, result: SyncResult) -> None:
         entry = {"time": now_iso(), "operation": result.operation, "counts": result.as_counts(),
-                 "conflicts": result.conflict_details, "exit_code": result.exit_code}
+                 "conflicts": result.conflict_details, "exit_code": result.exit_code,
+                 "interrupted": result.interrupted}
         _append_jsonl(self.data_dir / "history.jsonl", entry)
 
     def _last_history(self) -> dict[str, Any]:
@@ -253,17 +288,25 @@ class SyncEngine:
 
 
 @contextmanager
-def _interrupt_at_safe_points() -> Iterator[threading.Event]:
-    """Ctrl-C sets an event the caller checks, instead of raising wherever the main thread happens to be.
+def _interrupt_at_safe_points(control: RunControl) -> Iterator[threading.Event]:
+    """Ctrl-C is taken at points the caller checks, instead of raising wherever the main thread is.
 
     A KeyboardInterrupt raised inside a logging call can leave that handler's lock held; the card-writing
-    threads then block on it forever and the run never ends.
+    threads then block on it forever and the run never ends. The first Ctrl-C asks the run to stop (every
+    wait ends, no new request starts); a second one sets the event, and the caller stops at once.
     """
     interrupted = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield interrupted
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+
+    def on_interrupt(signum: int, frame: Optional[FrameType]) -> None:
+        if control.stopping:
+            interrupted.set()
+        else:
+            control.request_stop()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         yield interrupted
     finally:
@@ -282,19 +325,34 @@ class _Apply:
         self.created: dict[str, str] = {}  # lead id -> new card id
 
     def run(self) -> None:
-        self._assign_ids()
         try:
+            self._assign_ids()
             self._card_writes()
         except KeyboardInterrupt:
             # The cards made so far stay linked (their ids reach the sheet next run), and the file whole.
             self.engine.mapping.save(self.state)
             raise
+        except StopRequested:
+            self.result.interrupted = True
+        if self.result.interrupted:
+            # Stopped: the cards made are linked; the sheet writes and deletions wait for the next run.
+            self.engine.mapping.save(self.state)
+            return
         self._sheet_writes()
         self._deletions()
         self._record_links()
         self.state.last_sync = now_iso()
-        self.state.sync_count += 1
+        if self.result.unknown_target is None:  # a lookup that found nothing is not a sync
+            self.state.sync_count += 1
         self.engine.mapping.save(self.state)
+
+    def _report(self, a: Action, error: Optional[str] = None, card_id: Optional[str] = None) -> None:
+        if error is None:
+            log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value or "-",
+                     a.to_value or "-", a.reason, extra=FILE_ONLY)
+        listener = self.engine.on_action
+        if listener is not None:
+            listener(Outcome(a, error, card_id))
 
     # -- Trello ---------------------------------------------------------------------
     def _card_writes(self) -> None:
@@ -307,33 +365,35 @@ class _Apply:
             progress.start(len(actions), "Updating Trello")
         pool = ThreadPoolExecutor(max_workers=CARD_WORKERS)
         futures: dict[Future[Optional[str]], Action] = {}
+        handled: set[Future[Optional[str]]] = set()
         try:
-            with _interrupt_at_safe_points() as interrupted:
+            with _interrupt_at_safe_points(self.engine.control) as interrupted:
                 futures = {pool.submit(self._card_write, a): a for a in actions}
                 pending = set(futures)
                 while pending:
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                     for future in done:
+                        handled.add(future)
                         self._card_done(futures[future], future)
                         if progress:
                             progress.advance()
                     if interrupted.is_set():
                         raise KeyboardInterrupt
         except KeyboardInterrupt:
-            # Ctrl-C: writes not yet started are dropped; those in flight finish, and their cards are linked.
+            # A second Ctrl-C: writes not yet started are dropped, those in flight end within their
+            # request (every wait ends at the stop request), and the cards they made are linked.
+            self.engine.control.request_stop()
             pool.shutdown(wait=True, cancel_futures=True)
-            self._link_finished_creates(futures)
+            for future, a in futures.items():
+                if future not in handled and future.done() and not future.cancelled():
+                    self._card_done(a, future)
             raise
         finally:
             pool.shutdown(wait=True)
             if progress:
                 progress.stop()
-
-    def _link_finished_creates(self, futures: "dict[Future[Optional[str]], Action]") -> None:
-        for future, a in futures.items():
-            if (a.kind == CREATE_CARD and a.lead_id not in self.created and future.done()
-                    and not future.cancelled() and future.exception() is None):
-                self._created(a, future.result() or "")
+        if self.engine.control.stopping:
+            raise StopRequested
 
     def _card_write(self, a: Action) -> Optional[str]:
         board = self.engine.board
@@ -349,16 +409,19 @@ class _Apply:
 
     def _card_done(self, a: Action, future: "Future[Optional[str]]") -> None:
         err = future.exception()
+        if isinstance(err, StopRequested):
+            self.failed_leads.add(a.lead_id)  # not done, not failed: the next run does it
+            return
         if err is not None:
             self._failed(a, err)
             return
-        log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value or "-",
-                 a.to_value or "-", a.reason)
-        if a.kind == CREATE_CARD:
-            self._created(a, future.result() or "")
+        card_id = (future.result() or "") if a.kind == CREATE_CARD else None
+        if card_id is not None:
+            self._created(a, card_id)
         counter = {CREATE_CARD: "created", MOVE_CARD: "moved", UPDATE_CARD: "card_updated",
                    ARCHIVE_CARD: "archived"}[a.kind]
         setattr(self.result, counter, getattr(self.result, counter) + 1)
+        self._report(a, card_id=card_id)
 
     def _created(self, a: Action, card_id: str) -> None:
         # The card exists now: link it at once, whatever else fails, so no re-run duplicates it.
@@ -384,8 +447,9 @@ class _Apply:
             log.debug("%s for lead %s failed unexpectedly", a.kind, a.lead_id, exc_info=err)
             reason = f"unexpected {type(err).__name__} (details in the log file)"
         message = f"Lead {a.lead_id} ({a.name}): {a.kind} failed: {reason}"
-        log.error(message)
+        log.error(message, extra=FILE_ONLY)
         self.result.messages.append(message)
+        self._report(a, error=reason)
 
     # -- the sheet --------------------------------------------------------------------
     def _assign_ids(self) -> None:
@@ -460,9 +524,8 @@ class _Apply:
                 self.result.messages.append(f"Writing new card ids to the sheet failed: {err}")
             return
         for a in actions:
-            log.info("%s: lead %s (%s) %s -> %s: %s", a.kind, a.lead_id, a.name, a.from_value or "-", a.to_value or "-",
-                     a.reason)
-        self.result.sheet_updated += sum(1 for a in actions if a.kind in (WRITE_STATUS, ASSIGN_ID))
+            self._report(a)
+        self.result.sheet_updated += len(actions)
 
     def _deletions(self) -> None:
         actions = self.plan.deletions
@@ -479,7 +542,7 @@ class _Apply:
         for a in actions:
             if a.lead_id in deleted:
                 self.result.deleted += 1
-                log.info("delete_row: lead %s (%s): %s", a.lead_id, a.name, a.reason)
+                self._report(a)
             else:
                 # The row changed or moved since the read: keep it and the link; next run decides.
                 self.engine.trash_note(a.lead_id, "not deleted after all: the row changed since it was read")
@@ -516,7 +579,7 @@ def _planned_counts(result: SyncResult, p: Plan) -> None:
     result.card_updated = p.count(UPDATE_CARD)
     result.archived = p.count(ARCHIVE_CARD)
     result.deleted = p.count(DELETE_ROW)
-    result.sheet_updated = p.count(WRITE_STATUS) + p.count(ASSIGN_ID)
+    result.sheet_updated = p.count(WRITE_STATUS) + p.count(ASSIGN_ID) + p.count(WRITE_CARD_ID)
 
 
 def _log_plan(p: Plan) -> None:
@@ -524,9 +587,9 @@ def _log_plan(p: Plan) -> None:
         log.debug("planned %s: lead %s card %s %s -> %s (%s)", a.kind, a.lead_id, a.card_id, a.from_value,
                   a.to_value, a.reason)
     for message in p.messages:
-        log.warning(message)
+        log.warning(message, extra=FILE_ONLY)
     for detail in p.conflicts:
-        log.warning("Conflict: %s", detail)
+        log.warning("Conflict: %s", detail, extra=FILE_ONLY)
 
 
 def _append_jsonl(path: Path, entry: dict[str, Any]) -> None:

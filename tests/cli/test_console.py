@@ -1,28 +1,51 @@
 """What a user sees on the console during and after a run: few lines, each said once, the log complete."""
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
 from tests.cli.conftest import Cli, add_leads
 from tests.support import clean_env, run_in_process, run_subprocess
 
+CHANGE_ROWS = ("Created", "Moved", "Updated in the sheet", "Card updates", "Archived", "Deleted")
 
-def test_a_long_sync_shows_how_many_changes_and_where_they_are_listed_not_a_line_per_card(cli: Cli) -> None:
+
+def summary_row(out: str, label: str) -> int:
+    match = re.search(rf"^\s*{re.escape(label)}\s+(\d+)\s*$", out, re.M)
+    assert match, f"no {label} row in:\n{out}"
+    return int(match.group(1))
+
+
+def change_total(out: str) -> int:
+    match = re.search(r"^(\d+) changes? made\.$", out, re.M)
+    assert match, f"no total line in:\n{out}"
+    return int(match.group(1))
+
+
+def test_a_long_sync_shows_twenty_changes_then_how_many_more_and_where_all_are_listed(cli: Cli) -> None:
     add_leads(cli.sandbox, 30)
     run = cli("sync")
     assert run.code == 0, run.out
     assert "create_card" not in run.out
-    assert "changes made; each one is listed in" in run.out
+    lines = [line for line in run.out.splitlines() if line.startswith("Created a card for")]
+    assert len(lines) == 20, run.out
+    total = change_total(run.out)
+    assert f"... and {total - 20} more; every change is listed in" in run.out
+    assert total == sum(summary_row(run.out, label) for label in CHANGE_ROWS)
     assert "create_card: lead 1030 (Bulk Lead 1030)" in cli.log_text()
 
 
-def test_a_short_run_lists_each_change_above_the_summary(cli: Cli) -> None:
+def test_a_short_run_lists_each_change_in_plain_words_in_lead_order_above_the_summary(cli: Cli) -> None:
     run = cli("initial")
     assert run.code == 0, run.out
-    created = int(next(line.split()[-1] for line in run.out.splitlines() if line.startswith("Created")))
-    assert 0 < created == run.out.count("create_card: lead")
-    assert run.out.index("create_card: lead") < run.out.index("Summary")
+    lines = [line for line in run.out.splitlines() if line.startswith("Created a card for")]
+    assert 0 < len(lines) == summary_row(run.out, "Created") == change_total(run.out)
+    assert lines[0] == "Created a card for Maria Schneider (lead 1) in TODO"
+    assert "Created a card for James Okafor (lead 2) in IN_PROGRESS" in lines
+    ids = [int(re.search(r"\(lead (\d+)\)", line).group(1)) for line in lines]  # type: ignore[union-attr]
+    assert ids == sorted(ids)
+    assert run.out.index("Created a card for") < run.out.index("Summary")
 
 
 def test_an_unknown_lead_id_is_said_once(cli: Cli) -> None:
