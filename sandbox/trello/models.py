@@ -59,6 +59,19 @@ class TrelloCard:
 
 
 @dataclass
+class Member:
+    """The member the sandbox's token belongs to; every board of the sandbox is theirs."""
+
+    id: str
+    username: str = "sandboxuser"
+    full_name: str = "Sandbox User"
+    email: str = "sandboxuser@example.com"
+
+
+BOARD_FILTERS = ("all", "closed", "members", "open", "organization", "public", "starred")
+
+
+@dataclass
 class Board:
     id: str
     name: str
@@ -80,6 +93,7 @@ class TrelloModel:
         self.cards: dict[str, TrelloCard] = {}
         self._id_tail = secrets.token_hex(5)
         self._counter = 0
+        self.member = Member(self.new_id())
 
     # -- identity and time --------------------------------------------------------
     def new_id(self) -> str:
@@ -140,6 +154,23 @@ class TrelloModel:
         if found is None:
             raise NotFound()
         return found
+
+    def member_named(self, ident: str) -> Member:
+        """The token's member, as `me`, its id or its username."""
+        if ident in ("me", self.member.id) or ident.lower() == self.member.username:
+            return self.member
+        raise NotFound()
+
+    def boards_of_member(self, board_filter: str = "all") -> list[Board]:
+        """`all` or a comma list of filters; the sandbox's boards are private, in no
+        organization and not starred, so those filters select none."""
+        names = {n.strip() for n in board_filter.split(",") if n.strip()} or {"all"}
+        if not names <= set(BOARD_FILTERS):
+            raise InvalidValue("filter")
+        wanted = [b for b in self.boards.values()
+                  if names & {"all", "members"} or ("open" in names and not b.closed)
+                  or ("closed" in names and b.closed)]
+        return sorted(wanted, key=lambda b: b.id)
 
     def lists_of(self, board_id: str, list_filter: str = "all") -> list[TrelloList]:
         wanted = {"all": (True, False), "open": (False,), "closed": (True,)}.get(list_filter)
@@ -327,6 +358,7 @@ class TrelloModel:
             "counter": self._counter,
             "id_tail": self._id_tail,
             "open_cards_per_board": self.open_cards_per_board,
+            "member": asdict(self.member),
             "boards": [asdict(b) for b in self.boards.values()],
             "lists": [asdict(lst) for lst in self.lists.values()],
             "cards": [asdict(c) for c in self.cards.values()],
@@ -337,6 +369,8 @@ class TrelloModel:
         self._counter = int(data.get("counter", 0))
         self._id_tail = str(data.get("id_tail", self._id_tail))
         self.open_cards_per_board = int(data.get("open_cards_per_board", OPEN_CARDS_PER_BOARD))
+        if "member" in data:
+            self.member = Member(**data["member"])
         self.boards = {b["id"]: Board(**b) for b in data.get("boards", [])}
         self.lists = {lst["id"]: TrelloList(**lst) for lst in data.get("lists", [])}
         self.cards = {c["id"]: TrelloCard(**c) for c in data.get("cards", [])}

@@ -111,15 +111,19 @@ class TrelloResponses:
             ("GET", "/1/cards/{card}/checklists", self.card_empty_list),
             ("GET", "/1/cards/{card}/attachments", self.card_empty_list),
             ("PUT", "/1/cards/{card}/{field}", self.put_card_field),
+            ("GET", "/1/members/{member}", self.get_member),
+            ("GET", "/1/members/{member}/boards", self.get_member_boards),
+            ("GET", "/1/members/{member}/boards/{filter}", self.get_member_boards),
         ]
         for method, template, handler in routes:
             pattern = re.sub(r"\{(\w+)\}", lambda m: ID.format(m.group(1)), template)
             # Trello (Express, non-strict routing) accepts a trailing slash; py-trello's
             # board.get_cards() sends one.
             router.add(method, pattern + "/?", self._api(handler), SERVICE)
-        # Last, so that it only catches what no route above knows: Trello's own 404 text.
+        # Last, so that it only catches what no route above knows: Trello's own 404 text,
+        # after the credentials are checked, as Trello checks them on every path.
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"):
-            router.add(method, r"/1/.*", self.unknown_path, SERVICE)
+            router.add(method, r"/1/.*", self._api(self.unknown_path), SERVICE)
 
     def _api(self, handler: Handler) -> Callable[..., Response]:
         @functools.wraps(handler)
@@ -173,8 +177,8 @@ class TrelloResponses:
         return headers
 
     @staticmethod
-    def unknown_path(request: Request) -> Response:
-        return text_response(f"Cannot {request.method} {request.raw_path}", 404)
+    def unknown_path(request: Request) -> Any:
+        raise TrelloError(f"Cannot {request.method} {request.raw_path}", 404)
 
     # -- boards -------------------------------------------------------------------
     def get_board(self, request: Request, board: str) -> dict[str, Any]:
@@ -190,7 +194,8 @@ class TrelloResponses:
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("cards")
         if card_filter != "none":
-            body["cards"] = [ser.card_json(c, request.arg("card_fields"), flag(request, "card_customFieldItems"))
+            body["cards"] = [ser.card_json(c, request.arg("card_fields"), flag(request, "card_customFieldItems"),
+                                           within="board")
                              for c in self.model.cards_of_board(found.id, card_filter)]
         if flag(request, "customFields"):
             body["customFields"] = []
@@ -207,7 +212,7 @@ class TrelloResponses:
         for lst in lists:
             item = ser.list_json(lst, request.arg("fields"))
             if card_filter != "none":
-                item["cards"] = [ser.card_json(c, request.arg("card_fields"))
+                item["cards"] = [ser.card_json(c, request.arg("card_fields"), within="list")
                                  for c in self.model.cards_of_list(lst.id, card_filter)]
             answer.append(item)
         return answer
@@ -227,7 +232,7 @@ class TrelloResponses:
         card_filter = which or request.arg("filter", "visible") or "visible"
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("filter")
-        return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"))
+        return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"), within="board")
                 for c in self.model.cards_of_board(found.id, card_filter)]
 
     def get_board_field(self, request: Request, board: str, field: str) -> dict[str, Any]:
@@ -257,7 +262,7 @@ class TrelloResponses:
         card_filter = request.arg("filter", "open") or "open"
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("filter")
-        return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"))
+        return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"), within="list")
                 for c in self.model.cards_of_list(found.id, card_filter)]
 
     def put_list(self, request: Request, list_id: str) -> dict[str, Any]:
@@ -295,6 +300,8 @@ class TrelloResponses:
         body = ser.card_json(found, request.arg("fields"), flag(request, "customFieldItems"))
         if flag(request, "pluginData"):
             body["pluginData"] = list(found.plugin_data)
+        if flag(request, "list"):
+            body["list"] = ser.list_json(self.model.list(found.id_list), request.arg("list_fields"))
         return body
 
     def put_card(self, request: Request, card: str) -> dict[str, Any]:
@@ -371,6 +378,16 @@ class TrelloResponses:
         # Comments, checklists and attachments are not modelled: a card has none.
         self.model.card(card)
         return []
+
+    # -- members ------------------------------------------------------------------
+    def get_member(self, request: Request, member: str) -> dict[str, Any]:
+        found = self.model.member_named(member)
+        return ser.member_json(found, self.model.boards_of_member("members"), request.arg("fields"))
+
+    def get_member_boards(self, request: Request, member: str, filter: Optional[str] = None) -> list[dict[str, Any]]:
+        self.model.member_named(member)
+        boards = self.model.boards_of_member(filter or request.arg("filter", "all") or "all")
+        return [ser.board_json(b, request.arg("fields") or "all") for b in boards]
 
     def empty_list(self, request: Request, board: str) -> list[Any]:
         self.model.board(board)

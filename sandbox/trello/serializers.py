@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
-from sandbox.trello.models import Board, TrelloCard, TrelloList, slugify
+from sandbox.trello.models import Board, Member, TrelloCard, TrelloList, slugify
 
 WEB = "https://trello.com"
 LABEL_COLOURS = ("green", "yellow", "orange", "red", "purple", "blue", "sky", "lime", "pink", "black")
@@ -76,14 +76,17 @@ def list_json(lst: TrelloList, fields: Optional[str] = None, default: Optional[I
     return pick(full, fields, default)
 
 
-def card_json(card: TrelloCard, fields: Optional[str] = None, custom_field_items: bool = False) -> dict[str, Any]:
+def card_json(card: TrelloCard, fields: Optional[str] = None, custom_field_items: bool = False,
+              within: str = "") -> dict[str, Any]:
+    """One card; `within` "board" or "list" when it is an item of that card collection, where
+    Trello leaves checkItemStates null (and, on a board's cards, descData too)."""
     full = {
         "id": card.id,
-        "checkItemStates": [],
+        "checkItemStates": None if within else [],
         "closed": card.closed,
         "dateLastActivity": card.date_last_activity,
         "desc": card.desc,
-        "descData": {"emoji": {}} if card.desc else None,
+        "descData": {"emoji": {}} if card.desc and within != "board" else None,
         "dueReminder": None,
         "idBoard": card.id_board,
         "idList": card.id_list,
@@ -127,4 +130,39 @@ def badges(card: TrelloCard) -> dict[str, Any]:
 
 def created_card_json(card: TrelloCard) -> dict[str, Any]:
     """POST /1/cards answers the card plus the empty collections a new card has."""
-    return {**card_json(card), "attachments": [], "stickers": [], "limits": {}}
+    # The recordings show descData {"emoji": {}} on a created card, even with an empty desc.
+    return {**card_json(card), "descData": {"emoji": {}}, "attachments": [], "stickers": [], "limits": {}}
+
+
+def member_json(member: Member, boards: Iterable[Board], fields: Optional[str] = None) -> dict[str, Any]:
+    """GET /1/members/{id}: the member object of Trello's reference, `fields` defaulting to all."""
+    initials = "".join(word[:1] for word in member.full_name.split()).upper()
+    full = {
+        "id": member.id,
+        "activityBlocked": False,
+        "avatarHash": None,
+        "avatarUrl": None,
+        "bio": "",
+        "bioData": None,
+        "confirmed": True,
+        "fullName": member.full_name,
+        "idEnterprise": None,
+        "idEnterprisesDeactivated": [],
+        "idMemberReferrer": None,
+        "idPremOrgsAdmin": [],
+        "initials": initials,
+        "memberType": "normal",
+        "nonPublic": {},
+        "nonPublicAvailable": True,
+        "products": [],
+        "url": f"{WEB}/{member.username}",
+        "username": member.username,
+        "status": "disconnected",
+        "email": member.email,
+        "idBoards": [b.id for b in boards],
+        "idOrganizations": [],
+        "loginTypes": ["password"],
+        "prefs": {"colorBlind": False, "locale": "en-US", "minutesBetweenSummaries": 60,
+                  "sendSummaries": True},
+    }
+    return pick(full, fields)

@@ -54,6 +54,16 @@ def test_each_card_write_is_one_request(sandbox: Sandbox, board: WorkTracker) ->
     assert (after.list_name, after.name, after.closed) == ("DONE", "Follow-up: Ada L.", True)
 
 
+def test_a_fresh_tracker_reads_one_card_in_one_request(sandbox: Sandbox, board: WorkTracker) -> None:
+    # The card's list comes nested in the card read (list=true), so no lists request is needed.
+    card = board.create_card("DONE", "Follow-up: Ada", "Lead ID: 1")
+    fresh = work_tracker(sandbox_settings(sandbox))
+    sandbox.log.clear()
+    found = fresh.get_card(card.id)
+    assert found is not None and found.list_name == "DONE"
+    assert [e["path"] for e in api_requests(sandbox)] == [f"/1/cards/{card.id}"]
+
+
 def test_new_cards_go_to_the_bottom_of_their_list(board: WorkTracker) -> None:
     first = board.create_card("IN_PROGRESS", "Follow-up: A", "Lead ID: 1")
     second = board.create_card("IN_PROGRESS", "Follow-up: B", "Lead ID: 2")
