@@ -6,7 +6,7 @@ import datetime as dt
 import operator
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 EPOCH = dt.date(1899, 12, 30)  # Sheets' serial day 0
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
@@ -27,10 +27,11 @@ class Date:
 Cell = Union[str, int, float, bool, Formula, Date]  # "" is an empty cell
 
 
-def from_input(raw: Any, user_entered: bool) -> Cell:
-    """What a cell holds after a write of `raw` (a JSON value) with the given input option."""
+def from_input(raw: Any, user_entered: bool) -> Optional[Cell]:
+    """What a cell holds after a write of `raw` (a JSON value) with the given input option;
+    None for a JSON null, which Sheets skips: the cell keeps what it holds."""
     if raw is None:
-        return ""
+        return None
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, (int, float)):

@@ -80,15 +80,16 @@ class Worksheet:
             out.pop()
         return out
 
-    def write(self, start_row: int, start_col: int, values: list[list[Cell]]) -> Cells:
-        """Write rows of cells from a corner; returns the rectangle written."""
+    def write(self, start_row: int, start_col: int, values: list[list[Optional[Cell]]]) -> Cells:
+        """Write rows of cells from a corner, leaving the cells given as None; returns the rectangle."""
         height = len(values)
         width = max((len(line) for line in values), default=0)
         written = Cells(start_row, start_col, start_row + height, start_col + width)
         self.check_limits(written)
         for i, line in enumerate(values):
             for j, value in enumerate(line):
-                self.set_cell(start_row + i, start_col + j, value)
+                if value is not None:
+                    self.set_cell(start_row + i, start_col + j, value)
         self.compact()
         return written
 

@@ -213,7 +213,7 @@ class GoogleResponses:
         return {"spreadsheetId": book.spreadsheet_id, **written[0]}
 
     def _write(self, book: Spreadsheet, rng: str, body: dict[str, Any], user_entered: bool,
-               field: str = "data.values") -> tuple[dict[str, Any], Worksheet, Cells]:
+               field: str = "data.values") -> tuple[dict[str, Any], Worksheet, list[tuple[int, int]]]:
         sheet, cells = book.resolve(rng)
         grid = _value_grid(body, user_entered, field)
         corner = cells or Cells()
@@ -221,12 +221,9 @@ class GoogleResponses:
             Cells(corner.start_row, corner.start_col, corner.start_row + 1, corner.start_col + 1)
         if grid and cells is not None and not _single(cells):
             _check_within(sheet, cells, written)
-        update: dict[str, Any] = {"updatedRange": format_range(sheet.title, written)}
-        if grid:
-            update.update({"updatedRows": written.end_row - written.start_row,  # type: ignore[operator]
-                           "updatedColumns": written.end_col - written.start_col,  # type: ignore[operator]
-                           "updatedCells": sum(len(line) for line in grid)})
-        return update, sheet, written
+        filled = _filled(grid, corner.start_row, corner.start_col)
+        update: dict[str, Any] = {"updatedRange": format_range(sheet.title, written), **_update_counts(filled)}
+        return update, sheet, filled
 
     def values_batch_update(self, request: Request, email: str, sid: str) -> Any:
         book = self.backend.get(sid, email)
@@ -239,13 +236,13 @@ class GoogleResponses:
         sheets: set[int] = set()
         try:
             for i, item in enumerate(body.get("data") or []):
-                update, sheet, written = self._write(book, str(item.get("range", "")), item, user_entered,
-                                                     f"data[{i}].values")
+                update, sheet, filled = self._write(book, str(item.get("range", "")), item, user_entered,
+                                                    f"data[{i}].values")
                 responses.append({"spreadsheetId": book.spreadsheet_id, **update})
-                if "updatedCells" in update:
+                if filled:
                     sheets.add(sheet.sheet_id)
-                    rows.update((sheet.sheet_id, r) for r in range(written.start_row, written.end_row or 0))
-                    cols.update((sheet.sheet_id, c) for c in range(written.start_col, written.end_col or 0))
+                    rows.update((sheet.sheet_id, r) for r, _ in filled)
+                    cols.update((sheet.sheet_id, c) for _, c in filled)
         except GoogleApiError:
             self.backend.restore(saved)
             raise
@@ -273,9 +270,7 @@ class GoogleResponses:
         self._changed(book)
         updates: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id,
                                    "updatedRange": format_range(sheet.title, written)}
-        if grid:
-            updates.update({"updatedRows": height, "updatedColumns": width,
-                            "updatedCells": sum(len(line) for line in grid)})
+        updates.update(_update_counts(_filled(grid, row, col)))
         result: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id}
         if table is not None:
             result["tableRange"] = format_range(sheet.title, table)
@@ -430,7 +425,20 @@ def _input_option(option: str) -> bool:
                            f"google.apps.sheets.v4.ValueInputOption), \"{option}\"")
 
 
-def _value_grid(body: Any, user_entered: bool, field: str) -> list[list[cellmod.Cell]]:
+def _filled(grid: list[list[Optional[cellmod.Cell]]], row: int, col: int) -> list[tuple[int, int]]:
+    """The cells a write sets (row, column): every one but the nulls, which Sheets skips."""
+    return [(row + i, col + j) for i, line in enumerate(grid) for j, v in enumerate(line) if v is not None]
+
+
+def _update_counts(filled: list[tuple[int, int]]) -> dict[str, int]:
+    """Sheets counts only the cells a write set (a write of nothing but nulls reports no counts)."""
+    if not filled:
+        return {}
+    return {"updatedRows": len({r for r, _ in filled}), "updatedColumns": len({c for _, c in filled}),
+            "updatedCells": len(filled)}
+
+
+def _value_grid(body: Any, user_entered: bool, field: str) -> list[list[Optional[cellmod.Cell]]]:
     values = body.get("values") if isinstance(body, dict) else None
     if values is None:
         return []
@@ -442,7 +450,7 @@ def _value_grid(body: Any, user_entered: bool, field: str) -> list[list[cellmod.
     grid = [[cellmod.from_input(v, user_entered) for v in line] for line in values]
     if body.get("majorDimension") == "COLUMNS":
         width = max((len(line) for line in grid), default=0)
-        grid = [[line[r] if r < len(line) else "" for line in grid] for r in range(width)]
+        grid = [[line[r] if r < len(line) else None for line in grid] for r in range(width)]
     return grid
 
 

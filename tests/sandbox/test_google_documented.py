@@ -1,0 +1,46 @@
+"""Google Sheets answers no cassette recorded, checked against the Sheets API v4 reference.
+
+Each test names the part of the reference (developers.google.com/workspace/sheets/api/reference/rest/v4)
+that says how Google answers, and drives the request through the real gspread where gspread sends it.
+"""
+from __future__ import annotations
+
+import gspread
+import pytest
+from gspread.cell import Cell
+
+from sandbox import Sandbox
+from tests.sandbox.google_support import gspread_client
+
+GRID = [[f"{col}{row}" for col in "ABCD"] for row in range(1, 7)]  # A1:D6, every cell filled
+
+
+@pytest.fixture
+def book(empty_sandbox: Sandbox) -> gspread.Spreadsheet:
+    return gspread_client(empty_sandbox).open_by_key(empty_sandbox.creds.spreadsheet_id)
+
+
+@pytest.fixture
+def grid(book: gspread.Spreadsheet) -> gspread.Worksheet:
+    sheet = book.add_worksheet("Grid", rows=20, cols=8)
+    sheet.update(GRID, "A1:D6", value_input_option="RAW")
+    return sheet
+
+
+# -- 1. null in a values write leaves the cell as it is ------------------------------------
+# Reference: ValueRange.values: "For input ... Null values will be skipped. To set a cell to an
+# empty value, set the string value to an empty string."
+
+def test_update_cells_keeps_the_cells_it_does_not_name(grid: gspread.Worksheet) -> None:
+    # gspread sends the rectangle A1:D6 with the two values and 22 nulls.
+    answer = grid.update_cells([Cell(1, 1, "first"), Cell(6, 4, "last")])
+    assert (answer["updatedRows"], answer["updatedColumns"], answer["updatedCells"]) == (2, 2, 2)
+    expected = [line[:] for line in GRID]
+    expected[0][0], expected[5][3] = "first", "last"
+    assert grid.get_all_values() == expected
+
+
+def test_values_batch_update_skips_nulls_and_empties_empty_strings(grid: gspread.Worksheet) -> None:
+    answer = grid.batch_update([{"range": "A1:C2", "values": [[None, "z", None], ["", None, None]]}])
+    assert (answer["totalUpdatedRows"], answer["totalUpdatedColumns"], answer["totalUpdatedCells"]) == (2, 2, 2)
+    assert grid.get("A1:C2") == [["A1", "z", "C1"], ["", "B2", "C2"]]
