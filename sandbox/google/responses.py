@@ -8,7 +8,7 @@ from sandbox.google import cells as cellmod
 from sandbox.google.a1 import Cells, column_letters, format_range
 from sandbox.google.auth import TokenError, TokenIssuer, bearer_email
 from sandbox.google.exceptions import GoogleApiError, drive_not_found, invalid_argument, invalid_value
-from sandbox.google.fields import apply_mask, parse_mask
+from sandbox.google.fields import Mask, apply_mask, parse_mask
 from sandbox.google.models import GoogleBackend, Spreadsheet, Worksheet, iso_time
 from sandbox.web import Request, Response, Router, json_response
 
@@ -141,16 +141,26 @@ class GoogleResponses:
     # -- spreadsheets -----------------------------------------------------------------------
     def get_spreadsheet(self, request: Request, email: str, sid: str) -> Any:
         book = self.backend.get(sid, email)
-        with_grid = _is_true(_q(request, "includeGridData", "false"))
+        fields = _q(request, "fields")
+        mask = parse_mask(fields) if fields else None
+        # includeGridData is ignored when a field mask is set: the mask alone decides.
+        with_grid = _is_true(_q(request, "includeGridData", "false")) if mask is None else _asks_for_grid(mask)
         ranges = request.query.get("ranges", [])
+        named = {id(book.resolve(r)[0]) for r in ranges}
+        sheets = [s for s in book.sheets if not ranges or id(s) in named]
         body = {
             "spreadsheetId": book.spreadsheet_id,
             "properties": {"title": book.title, **SPREADSHEET_DEFAULTS},
-            "sheets": [self._sheet_body(book, s, with_grid, ranges) for s in book.sheets],
+            "sheets": [self._sheet_body(book, s, with_grid, ranges) for s in sheets],
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
         }
-        fields = _q(request, "fields")
-        return apply_mask(body, parse_mask(fields)) if fields else body
+        if mask is None:
+            return body
+        shaped = apply_mask(body, mask)
+        for sheet in shaped.get("sheets", []):
+            for data in sheet.get("data", []):
+                _prune_grid(data)
+        return shaped
 
     def _sheet_body(self, book: Spreadsheet, sheet: Worksheet, with_grid: bool, ranges: list[str]) -> dict[str, Any]:
         body: dict[str, Any] = {"properties": sheet.properties()}
@@ -476,6 +486,30 @@ def _clip(cells: Cells, sheet: Worksheet) -> Cells:
     end_row = max(min(cells.end_row, sheet.row_count), cells.start_row + 1)
     end_col = max(min(cells.end_col, sheet.column_count), cells.start_col + 1)
     return Cells(cells.start_row, cells.start_col, end_row, end_col)
+
+
+def _asks_for_grid(mask: Mask) -> bool:
+    if "*" in mask:
+        return True
+    if "sheets" not in mask:
+        return False
+    sheets = mask["sheets"]
+    return sheets is None or "*" in sheets or "data" in sheets
+
+
+def _prune_grid(data: dict[str, Any]) -> None:
+    """After a mask, Sheets drops cells and rows left empty at the end of each row and of the grid."""
+    rows = data.get("rowData", [])
+    for row in rows:
+        values = row.get("values", [])
+        while values and not values[-1]:
+            values.pop()
+        if "values" in row and not values:
+            del row["values"]
+    while rows and not rows[-1]:
+        rows.pop()
+    if "rowData" in data and not rows:
+        del data["rowData"]
 
 
 def _typed_value(value: Any) -> dict[str, Any]:

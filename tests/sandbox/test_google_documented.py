@@ -16,8 +16,13 @@ GRID = [[f"{col}{row}" for col in "ABCD"] for row in range(1, 7)]  # A1:D6, ever
 
 
 @pytest.fixture
-def book(empty_sandbox: Sandbox) -> gspread.Spreadsheet:
-    return gspread_client(empty_sandbox).open_by_key(empty_sandbox.creds.spreadsheet_id)
+def client(empty_sandbox: Sandbox) -> gspread.Client:
+    return gspread_client(empty_sandbox)
+
+
+@pytest.fixture
+def book(empty_sandbox: Sandbox, client: gspread.Client) -> gspread.Spreadsheet:
+    return client.open_by_key(empty_sandbox.creds.spreadsheet_id)
 
 
 @pytest.fixture
@@ -44,3 +49,25 @@ def test_values_batch_update_skips_nulls_and_empties_empty_strings(grid: gspread
     answer = grid.batch_update([{"range": "A1:C2", "values": [[None, "z", None], ["", None, None]]}])
     assert (answer["totalUpdatedRows"], answer["totalUpdatedColumns"], answer["totalUpdatedCells"]) == (2, 2, 2)
     assert grid.get("A1:C2") == [["A1", "z", "C1"], ["", "B2", "C2"]]
+
+
+# -- 2. a fields mask that names grid data ----------------------------------------------------
+# Reference: spreadsheets.get, `includeGridData`: "This parameter is ignored if a field mask was
+# set in the request"; `ranges`: the ranges to retrieve (the answer holds the sheets they name).
+
+def test_a_mask_naming_grid_data_returns_it_for_the_ranged_sheet_only(book: gspread.Spreadsheet,
+                                                                       grid: gspread.Worksheet) -> None:
+    answer = book.client.spreadsheets_get(
+        book.id, {"fields": "sheets.data.rowData.values.note", "ranges": "'Grid'"})
+    assert answer == {"sheets": [{"data": [{}]}]}
+    values = book.client.spreadsheets_get(
+        book.id, {"fields": "sheets(properties.title,data.rowData.values.formattedValue)", "ranges": "Grid!B5:C6"})
+    assert values == {"sheets": [{"properties": {"title": "Grid"}, "data": [{"rowData": [
+        {"values": [{"formattedValue": "B5"}, {"formattedValue": "C5"}]},
+        {"values": [{"formattedValue": "B6"}, {"formattedValue": "C6"}]}]}]}]}
+
+
+def test_get_notes_reads_a_sheet_that_is_not_the_first(grid: gspread.Worksheet) -> None:
+    assert grid.get_notes() == [[]]
+    assert grid.get_note("B2") == ""
+
