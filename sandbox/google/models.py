@@ -26,6 +26,11 @@ class Worksheet:
     column_count: int = DEFAULT_COLUMNS
     hidden: bool = False
     rows: list[list[Cell]] = field(default_factory=list)  # ragged; only as far as data goes
+    frozen_rows: int = 0
+    frozen_columns: int = 0
+    hide_gridlines: bool = False
+    right_to_left: bool = False
+    tab_color: Optional[dict[str, Any]] = None  # a ColorStyle: {"rgbColor": {...}} or {"themeColor": ...}
 
     # -- cells ----------------------------------------------------------------------
     def cell(self, row: int, col: int) -> Cell:
@@ -150,6 +155,16 @@ class Worksheet:
             self.column_count = columns
         self.compact()
 
+    def freeze(self, rows: Optional[int] = None, columns: Optional[int] = None) -> None:
+        if rows is not None:
+            if not 0 <= rows < self.row_count:
+                raise invalid_argument("You can't freeze all visible rows on the sheet.")
+            self.frozen_rows = rows
+        if columns is not None:
+            if not 0 <= columns < self.column_count:
+                raise invalid_argument("You can't freeze all visible columns on the sheet.")
+            self.frozen_columns = columns
+
     # -- append ---------------------------------------------------------------------
     def find_table(self, cells: Optional[Cells]) -> tuple[Optional[Cells], int, int]:
         """(the table found, row and column to append at), following Sheets' table detection.
@@ -203,20 +218,38 @@ class Worksheet:
             "sheetType": "GRID",
             "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count},
         }
+        # Sheets leaves out properties at their defaults (zero, false, unset).
+        grid = props["gridProperties"]
+        for name, value in (("frozenRowCount", self.frozen_rows), ("frozenColumnCount", self.frozen_columns),
+                            ("hideGridlines", self.hide_gridlines)):
+            if value:
+                grid[name] = value
         if self.hidden:
             props["hidden"] = True
+        if self.tab_color:
+            if "rgbColor" in self.tab_color:
+                props["tabColor"] = self.tab_color["rgbColor"]
+            props["tabColorStyle"] = self.tab_color
+        if self.right_to_left:
+            props["rightToLeft"] = True
         return props
 
     def to_dict(self) -> dict[str, Any]:
         return {"sheet_id": self.sheet_id, "title": self.title, "index": self.index,
                 "row_count": self.row_count, "column_count": self.column_count, "hidden": self.hidden,
-                "rows": [[cellmod.to_json(c) for c in line] for line in self.rows]}
+                "rows": [[cellmod.to_json(c) for c in line] for line in self.rows],
+                "frozen_rows": self.frozen_rows, "frozen_columns": self.frozen_columns,
+                "hide_gridlines": self.hide_gridlines, "right_to_left": self.right_to_left,
+                "tab_color": self.tab_color}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Worksheet":
         rows = [[cellmod.from_json(c) for c in line] for line in data.get("rows", [])]
         return cls(data["sheet_id"], data["title"], data["index"], data["row_count"],
-                   data["column_count"], data.get("hidden", False), rows)
+                   data["column_count"], data.get("hidden", False), rows,
+                   int(data.get("frozen_rows", 0)), int(data.get("frozen_columns", 0)),
+                   bool(data.get("hide_gridlines", False)), bool(data.get("right_to_left", False)),
+                   data.get("tab_color"))
 
 
 @dataclass
@@ -227,6 +260,9 @@ class Spreadsheet:
     created_time: float
     modified_time: float
     sheets: list[Worksheet] = field(default_factory=list)
+    locale: str = "en_US"
+    time_zone: str = "Etc/GMT"
+    auto_recalc: str = "ON_CHANGE"
 
     def is_shared_with(self, email: str) -> bool:
         return email.lower() in (e.lower() for e in self.shared_with)
@@ -333,12 +369,15 @@ class Spreadsheet:
     def to_dict(self) -> dict[str, Any]:
         return {"spreadsheet_id": self.spreadsheet_id, "title": self.title, "shared_with": list(self.shared_with),
                 "created_time": self.created_time, "modified_time": self.modified_time,
-                "sheets": [s.to_dict() for s in self.sheets]}
+                "sheets": [s.to_dict() for s in self.sheets],
+                "locale": self.locale, "time_zone": self.time_zone, "auto_recalc": self.auto_recalc}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Spreadsheet":
         return cls(data["spreadsheet_id"], data["title"], list(data["shared_with"]), data["created_time"],
-                   data["modified_time"], [Worksheet.from_dict(s) for s in data["sheets"]])
+                   data["modified_time"], [Worksheet.from_dict(s) for s in data["sheets"]],
+                   data.get("locale", "en_US"), data.get("time_zone", "Etc/GMT"),
+                   data.get("auto_recalc", "ON_CHANGE"))
 
 
 @dataclass

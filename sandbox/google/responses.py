@@ -150,7 +150,8 @@ class GoogleResponses:
         sheets = [s for s in book.sheets if not ranges or id(s) in named]
         body = {
             "spreadsheetId": book.spreadsheet_id,
-            "properties": {"title": book.title, **SPREADSHEET_DEFAULTS},
+            "properties": {"title": book.title, **SPREADSHEET_DEFAULTS, "locale": book.locale,
+                           "autoRecalc": book.auto_recalc, "timeZone": book.time_zone},
             "sheets": [self._sheet_body(book, s, with_grid, ranges) for s in sheets],
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
         }
@@ -339,8 +340,7 @@ class GoogleResponses:
             self._update_sheet_properties(book, spec)
             return {}
         if kind == "updateSpreadsheetProperties":
-            if "title" in (spec.get("properties") or {}):
-                book.title = str(spec["properties"]["title"])
+            self._update_spreadsheet_properties(book, spec)
             return {}
         if kind in ("insertDimension", "deleteDimension"):
             rng = spec.get("range") or {}
@@ -365,13 +365,7 @@ class GoogleResponses:
     def _update_sheet_properties(book: Spreadsheet, spec: dict[str, Any]) -> None:
         props = spec.get("properties") or {}
         sheet = book.require_sheet(int(props.get("sheetId", 0)))
-        fields = {f.strip().replace(".", "/") for f in str(spec.get("fields", "")).split(",") if f.strip()}
-        if not fields:
-            raise invalid_argument("At least one field must be updated.")
-
-        def wanted(name: str) -> bool:
-            return "*" in fields or name in fields or name.split("/")[0] in fields
-
+        wanted = _field_picker(spec, SHEET_FIELDS, "sheet property")
         grid = props.get("gridProperties") or {}
         if wanted("title") and "title" in props:
             book.rename_sheet(sheet, str(props["title"]))
@@ -379,9 +373,35 @@ class GoogleResponses:
             book.hide_sheet(sheet, bool(props.get("hidden", False)))
         if wanted("index") and "index" in props:
             book.move_sheet(sheet, int(props["index"]))
+        if wanted("rightToLeft"):
+            sheet.right_to_left = bool(props.get("rightToLeft", False))
+        if wanted("tabColorStyle"):
+            sheet.tab_color = _color_style(props.get("tabColorStyle"))
+        if wanted("tabColor") and "tabColor" in props:
+            sheet.tab_color = _color_style({"rgbColor": props["tabColor"]})
+        if wanted("gridProperties/hideGridlines"):
+            sheet.hide_gridlines = bool(grid.get("hideGridlines", False))
         rows = grid.get("rowCount") if wanted("gridProperties/rowCount") else None
         cols = grid.get("columnCount") if wanted("gridProperties/columnCount") else None
         sheet.resize(int(rows) if rows is not None else None, int(cols) if cols is not None else None)
+        sheet.freeze(int(grid.get("frozenRowCount", 0)) if wanted("gridProperties/frozenRowCount") else None,
+                     int(grid.get("frozenColumnCount", 0)) if wanted("gridProperties/frozenColumnCount") else None)
+
+    @staticmethod
+    def _update_spreadsheet_properties(book: Spreadsheet, spec: dict[str, Any]) -> None:
+        props = spec.get("properties") or {}
+        wanted = _field_picker(spec, SPREADSHEET_FIELDS, "spreadsheet property")
+        if wanted("title") and "title" in props:
+            book.title = str(props["title"])
+        if wanted("locale") and props.get("locale"):
+            book.locale = str(props["locale"])
+        if wanted("timeZone") and props.get("timeZone"):
+            book.time_zone = str(props["timeZone"])
+        if wanted("autoRecalc") and "autoRecalc" in props:
+            if props["autoRecalc"] not in ("ON_CHANGE", "MINUTE", "HOUR"):
+                raise invalid_argument(f"Invalid value at 'requests[0].update_spreadsheet_properties.properties"
+                                       f".auto_recalc', \"{props['autoRecalc']}\"")
+            book.auto_recalc = str(props["autoRecalc"])
 
     # -- Drive ----------------------------------------------------------------------------------
     def drive_get(self, request: Request, email: str, fid: str) -> Any:
@@ -423,6 +443,40 @@ class GoogleResponses:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+# The properties the sandbox keeps; an update naming any other is refused rather than dropped.
+SHEET_FIELDS = frozenset({
+    "sheetId", "title", "index", "hidden", "rightToLeft", "tabColor", "tabColorStyle", "gridProperties",
+    "gridProperties/rowCount", "gridProperties/columnCount", "gridProperties/frozenRowCount",
+    "gridProperties/frozenColumnCount", "gridProperties/hideGridlines",
+})
+SPREADSHEET_FIELDS = frozenset({"title", "locale", "timeZone", "autoRecalc"})
+
+
+def _field_picker(spec: dict[str, Any], known: frozenset[str], what: str) -> Callable[[str], bool]:
+    """`fields` of an update request as a test of whether it names a property (or its parent, or *)."""
+    fields = {f.strip().replace(".", "/") for f in str(spec.get("fields", "")).split(",") if f.strip()}
+    if not fields:
+        raise invalid_argument("At least one field must be updated.")
+    unknown = sorted(f for f in fields if f != "*" and f not in known)
+    if unknown:
+        raise invalid_argument(f"The sandbox does not keep the {what} {unknown[0].replace('/', '.')}: "
+                               "the request is refused rather than answered and dropped.")
+
+    def wanted(name: str) -> bool:
+        return "*" in fields or name in fields or name.split("/")[0] in fields
+    return wanted
+
+
+def _color_style(style: Any) -> Optional[dict[str, Any]]:
+    """A ColorStyle as Sheets keeps it: zero components left out; no colour at all is None."""
+    if not isinstance(style, dict):
+        return None
+    if style.get("themeColor"):
+        return {"themeColor": style["themeColor"]}
+    rgb = style.get("rgbColor")
+    if not isinstance(rgb, dict):
+        return None
+    return {"rgbColor": {k: v for k, v in rgb.items() if k in ("red", "green", "blue", "alpha") and v}}
 def _input_option(option: str) -> bool:
     """True for USER_ENTERED; Google refuses a write without an input option."""
     if option == "USER_ENTERED":

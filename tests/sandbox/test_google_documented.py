@@ -71,3 +71,41 @@ def test_get_notes_reads_a_sheet_that_is_not_the_first(grid: gspread.Worksheet) 
     assert grid.get_notes() == [[]]
     assert grid.get_note("B2") == ""
 
+
+# -- 3. sheet and spreadsheet properties are kept ----------------------------------------------
+# Reference: batchUpdate UpdateSheetPropertiesRequest / UpdateSpreadsheetPropertiesRequest, and
+# SheetProperties (gridProperties.frozenRowCount, frozenColumnCount, hideGridlines; tabColorStyle).
+
+def test_frozen_header_gridlines_and_tab_colour_read_back(client: gspread.Client, book: gspread.Spreadsheet,
+                                                          grid: gspread.Worksheet) -> None:
+    grid.freeze(rows=1, cols=2)
+    grid.hide_gridlines()
+    grid.update_tab_color("#FF0000")
+    again = client.open_by_key(book.id).worksheet("Grid")
+    assert (again.frozen_row_count, again.frozen_col_count, again.is_gridlines_hidden) == (1, 2, True)
+    assert again.tab_color == "#FF0000"
+    props = again._properties
+    assert (props["tabColorStyle"], props["tabColor"]) == ({"rgbColor": {"red": 1}}, {"red": 1})
+    assert props["gridProperties"] == {"rowCount": 20, "columnCount": 8, "frozenRowCount": 1,
+                                       "frozenColumnCount": 2, "hideGridlines": True}
+    grid.freeze(rows=0, cols=0)
+    grid.show_gridlines()
+    grid.clear_tab_color()
+    plain = client.open_by_key(book.id).worksheet("Grid")._properties
+    assert plain["gridProperties"] == {"rowCount": 20, "columnCount": 8} and "tabColorStyle" not in plain
+
+
+def test_time_zone_and_locale_read_back(client: gspread.Client, book: gspread.Spreadsheet) -> None:
+    book.update_timezone("America/New_York")
+    book.update_locale("de_DE")
+    again = client.open_by_key(book.id)
+    assert (again.timezone, again.locale) == ("America/New_York", "de_DE")
+
+
+def test_a_property_the_sandbox_does_not_keep_is_refused(book: gspread.Spreadsheet, grid: gspread.Worksheet) -> None:
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        book.batch_update({"requests": [{"updateSheetProperties": {
+            "properties": {"sheetId": grid.id, "gridProperties": {"rowGroupControlAfter": True}},
+            "fields": "gridProperties.rowGroupControlAfter"}}]})
+    assert err.value.response.status_code == 400
+    assert "rowGroupControlAfter" in err.value.response.json()["error"]["message"]
