@@ -4,14 +4,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import random
+import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Optional
 
 from sandbox.google import cells as cellmod
+from sandbox.google import objects
 from sandbox.google.a1 import A1Error, Cells, format_range, parse_cells, split_sheet
 from sandbox.google.cells import Cell
 from sandbox.google.exceptions import bad_range, invalid_argument, not_found, permission_denied
+from sandbox.google.objects import BasicFilter, NamedRange, ProtectedRange
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLUMNS = 26
@@ -31,6 +34,12 @@ class Worksheet:
     hide_gridlines: bool = False
     right_to_left: bool = False
     tab_color: Optional[dict[str, Any]] = None  # a ColorStyle: {"rgbColor": {...}} or {"themeColor": ...}
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)
+    validations: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # DataValidationRule
+    merges: list[Cells] = field(default_factory=list)
+    basic_filter: Optional[BasicFilter] = None
+    protected_ranges: list[ProtectedRange] = field(default_factory=list)
+    named_ranges: list[NamedRange] = field(default_factory=list)  # the spreadsheet's, kept by the sheet they name
 
     # -- cells ----------------------------------------------------------------------
     def cell(self, row: int, col: int) -> Cell:
@@ -122,6 +131,7 @@ class Worksheet:
                 if start < len(line):
                     line[start:start] = [""] * count
             self.column_count += count
+        self._shift(dimension == "ROWS", start, count)
         self.compact()
 
     def delete(self, dimension: str, start: int, end: int) -> None:
@@ -139,7 +149,24 @@ class Worksheet:
             for line in self.rows:
                 del line[start:end]
             self.column_count -= end - start
+        self._shift(dimension == "ROWS", start, start - end)
         self.compact()
+
+    def _shift(self, rows: bool, start: int, count: int) -> None:
+        """Notes, validation, merges, filter and ranges move with inserted (count > 0) or deleted rows."""
+        self.notes = objects.shift_keys(self.notes, rows, start, count)
+        self.validations = objects.shift_keys(self.validations, rows, start, count)
+        self.merges = [m for m in (objects.shift_cells(m, rows, start, count) for m in self.merges) if m]
+        if self.basic_filter is not None:
+            moved = objects.shift_cells(self.basic_filter.cells, rows, start, count)
+            self.basic_filter = None if moved is None else BasicFilter(moved, self.basic_filter.spec)
+        for kept in (self.protected_ranges, self.named_ranges):
+            for item in list(kept):
+                cells = objects.shift_cells(item.cells, rows, start, count)
+                if cells is None:
+                    kept.remove(item)
+                else:
+                    item.cells = cells
 
     def resize(self, rows: Optional[int] = None, columns: Optional[int] = None) -> None:
         if rows is not None:
@@ -164,6 +191,52 @@ class Worksheet:
             if not 0 <= columns < self.column_count:
                 raise invalid_argument("You can't freeze all visible columns on the sheet.")
             self.frozen_columns = columns
+
+    # -- what the sheet keeps besides values ----------------------------------------------
+    def set_note(self, row: int, col: int, text: str) -> None:
+        if text:
+            self.notes[(row, col)] = text
+        else:
+            self.notes.pop((row, col), None)
+
+    def set_validation(self, cells: Cells, rule: Optional[dict[str, Any]]) -> None:
+        """A data validation rule on every cell of the range; None takes it off."""
+        bounded = self.bounded(cells)
+        self.check_limits(bounded)
+        assert bounded.end_row is not None and bounded.end_col is not None
+        for r in range(bounded.start_row, bounded.end_row):
+            for c in range(bounded.start_col, bounded.end_col):
+                if rule:
+                    self.validations[(r, c)] = rule
+                else:
+                    self.validations.pop((r, c), None)
+
+    def merge(self, cells: Cells, merge_type: str = "MERGE_ALL") -> None:
+        """Merge the range (whole, by rows or by columns); only each merge's top-left value is kept."""
+        bounded = self.bounded(cells)
+        self.check_limits(bounded)
+        assert bounded.end_row is not None and bounded.end_col is not None
+        if merge_type == "MERGE_ALL":
+            pieces = [bounded]
+        elif merge_type == "MERGE_ROWS":
+            pieces = [Cells(r, bounded.start_col, r + 1, bounded.end_col) for r in range(bounded.start_row, bounded.end_row)]
+        elif merge_type == "MERGE_COLUMNS":
+            pieces = [Cells(bounded.start_row, c, bounded.end_row, c + 1) for c in range(bounded.start_col, bounded.end_col)]
+        else:
+            raise invalid_argument(f"Invalid value at 'requests[0].merge_cells.merge_type', \"{merge_type}\"")
+        pieces = [p for p in pieces if (p.end_row - p.start_row) * (p.end_col - p.start_col) > 1]  # type: ignore[operator]
+        if any(objects.overlaps(m, bounded) and not objects.contains(bounded, m) for m in self.merges):
+            raise invalid_argument("You can't merge cells that partially overlap a merge.")
+        self.merges = [m for m in self.merges if not objects.overlaps(m, bounded)] + pieces
+        for piece in pieces:
+            corner = self.cell(piece.start_row, piece.start_col)
+            self.clear(piece)
+            self.set_cell(piece.start_row, piece.start_col, corner)
+        self.compact()
+
+    def unmerge(self, cells: Cells) -> None:
+        bounded = self.bounded(cells)
+        self.merges = [m for m in self.merges if not objects.overlaps(m, bounded)]
 
     # -- append ---------------------------------------------------------------------
     def find_table(self, cells: Optional[Cells]) -> tuple[Optional[Cells], int, int]:
@@ -234,22 +307,73 @@ class Worksheet:
             props["rightToLeft"] = True
         return props
 
+    def extras(self, editors_default: str) -> dict[str, Any]:
+        """The sheet's merges, basic filter and protected ranges, as the spreadsheet resource shows them."""
+        body: dict[str, Any] = {}
+        if self.merges:
+            body["merges"] = [objects.grid_range_json(self.sheet_id, self.bounded(m)) for m in self.merges]
+        if self.basic_filter is not None:
+            body["basicFilter"] = {"range": objects.grid_range_json(self.sheet_id, self.bounded(self.basic_filter.cells)),
+                                   **self.basic_filter.spec}
+        if self.protected_ranges:
+            body["protectedRanges"] = [protected_json(p, editors_default) for p in self.protected_ranges]
+        return body
+
     def to_dict(self) -> dict[str, Any]:
         return {"sheet_id": self.sheet_id, "title": self.title, "index": self.index,
                 "row_count": self.row_count, "column_count": self.column_count, "hidden": self.hidden,
                 "rows": [[cellmod.to_json(c) for c in line] for line in self.rows],
                 "frozen_rows": self.frozen_rows, "frozen_columns": self.frozen_columns,
                 "hide_gridlines": self.hide_gridlines, "right_to_left": self.right_to_left,
-                "tab_color": self.tab_color}
+                "tab_color": self.tab_color,
+                "notes": [[r, c, text] for (r, c), text in self.notes.items()],
+                "validations": [[r, c, rule] for (r, c), rule in self.validations.items()],
+                "merges": [_cells_json(m) for m in self.merges],
+                "basic_filter": None if self.basic_filter is None else
+                [_cells_json(self.basic_filter.cells), self.basic_filter.spec],
+                "protected_ranges": [{**asdict(p), "cells": _cells_json(p.cells)} for p in self.protected_ranges],
+                "named_ranges": [{**asdict(n), "cells": _cells_json(n.cells)} for n in self.named_ranges]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Worksheet":
         rows = [[cellmod.from_json(c) for c in line] for line in data.get("rows", [])]
-        return cls(data["sheet_id"], data["title"], data["index"], data["row_count"],
-                   data["column_count"], data.get("hidden", False), rows,
-                   int(data.get("frozen_rows", 0)), int(data.get("frozen_columns", 0)),
-                   bool(data.get("hide_gridlines", False)), bool(data.get("right_to_left", False)),
-                   data.get("tab_color"))
+        sheet = cls(data["sheet_id"], data["title"], data["index"], data["row_count"],
+                    data["column_count"], data.get("hidden", False), rows,
+                    int(data.get("frozen_rows", 0)), int(data.get("frozen_columns", 0)),
+                    bool(data.get("hide_gridlines", False)), bool(data.get("right_to_left", False)),
+                    data.get("tab_color"))
+        sheet.notes = {(r, c): text for r, c, text in data.get("notes", [])}
+        sheet.validations = {(r, c): rule for r, c, rule in data.get("validations", [])}
+        sheet.merges = [_cells_from_json(m) for m in data.get("merges", [])]
+        if data.get("basic_filter"):
+            sheet.basic_filter = BasicFilter(_cells_from_json(data["basic_filter"][0]), data["basic_filter"][1])
+        sheet.protected_ranges = [ProtectedRange(**{**p, "cells": _cells_from_json(p["cells"])})
+                                  for p in data.get("protected_ranges", [])]
+        sheet.named_ranges = [NamedRange(**{**n, "cells": _cells_from_json(n["cells"])})
+                              for n in data.get("named_ranges", [])]
+        return sheet
+
+
+def _cells_json(cells: Cells) -> list[Optional[int]]:
+    return [cells.start_row, cells.start_col, cells.end_row, cells.end_col]
+
+
+def _cells_from_json(data: list[Optional[int]]) -> Cells:
+    return Cells(int(data[0] or 0), int(data[1] or 0), data[2], data[3])
+
+
+def protected_json(protected: ProtectedRange, owner: str) -> dict[str, Any]:
+    """A ProtectedRange as Sheets answers it: the owner always among the editors of a locked range."""
+    body: dict[str, Any] = {"protectedRangeId": protected.protected_range_id,
+                            "range": objects.grid_range_json(protected.sheet_id, protected.cells)}
+    if protected.description:
+        body["description"] = protected.description
+    if protected.warning_only:
+        body["warningOnly"] = True
+    body["requestingUserCanEdit"] = True
+    if not protected.warning_only:
+        body["editors"] = {"users": sorted({owner.lower(), *(e.lower() for e in protected.editors)})}
+    return body
 
 
 @dataclass
@@ -296,6 +420,9 @@ class Spreadsheet:
             sheet = self.sheet_by_title(cell_text)
             if sheet is not None:
                 return sheet, None
+            named = self.named_range(cell_text)
+            if named is not None:
+                return self.require_sheet(named.sheet_id), named.cells
             name, cell_text = self.first_sheet().title, cell_text
         sheet = self.sheet_by_title(name)
         if sheet is None:
@@ -306,6 +433,55 @@ class Spreadsheet:
             return sheet, parse_cells(cell_text)
         except A1Error:
             raise bad_range(text) from None
+
+    # -- named and protected ranges -------------------------------------------------------
+    def named_ranges(self) -> list[NamedRange]:
+        return [n for s in sorted(self.sheets, key=lambda s: s.index) for n in s.named_ranges]
+
+    def named_range(self, name: str) -> Optional[NamedRange]:
+        lowered = name.strip().lower()  # names are matched case-insensitively, as in formulas
+        return next((n for n in self.named_ranges() if n.name.lower() == lowered), None)
+
+    def add_named_range(self, name: str, sheet_id: int, cells: Cells, named_range_id: Optional[str] = None) -> NamedRange:
+        sheet = self.require_sheet(sheet_id)
+        if not _NAMED_RANGE.match(name) or _LOOKS_LIKE_A1.match(name) or name.lower() in ("true", "false"):
+            raise invalid_argument(f"Invalid named range name: {name}")
+        if self.named_range(name) is not None:
+            raise invalid_argument(f"A named range with the name '{name}' already exists.")
+        if named_range_id is not None and any(n.named_range_id == named_range_id for n in self.named_ranges()):
+            raise invalid_argument(f"A named range with the id '{named_range_id}' already exists.")
+        sheet.check_limits(sheet.bounded(cells))
+        named = NamedRange(named_range_id or _new_object_id(), name, sheet.sheet_id, cells)
+        sheet.named_ranges.append(named)
+        return named
+
+    def delete_named_range(self, named_range_id: str) -> None:
+        for sheet in self.sheets:
+            for named in sheet.named_ranges:
+                if named.named_range_id == named_range_id:
+                    sheet.named_ranges.remove(named)
+                    return
+        raise invalid_argument(f"No named range with id: {named_range_id}")
+
+    def add_protected_range(self, sheet_id: int, cells: Cells, description: str = "", warning_only: bool = False,
+                            editors: Iterable[str] = ()) -> ProtectedRange:
+        sheet = self.require_sheet(sheet_id)
+        sheet.check_limits(sheet.bounded(cells))
+        taken = {p.protected_range_id for s in self.sheets for p in s.protected_ranges}
+        new_id = random.randint(1, 2**31 - 1)
+        while new_id in taken:
+            new_id = random.randint(1, 2**31 - 1)
+        protected = ProtectedRange(new_id, sheet.sheet_id, cells, description, warning_only, list(editors))
+        sheet.protected_ranges.append(protected)
+        return protected
+
+    def delete_protected_range(self, protected_range_id: int) -> None:
+        for sheet in self.sheets:
+            for protected in sheet.protected_ranges:
+                if protected.protected_range_id == protected_range_id:
+                    sheet.protected_ranges.remove(protected)
+                    return
+        raise invalid_argument(f"No protected range with id: {protected_range_id}")
 
     def add_sheet(self, title: Optional[str] = None, rows: int = DEFAULT_ROWS, columns: int = DEFAULT_COLUMNS,
                   index: Optional[int] = None, sheet_id: Optional[int] = None, hidden: bool = False) -> Worksheet:
@@ -464,6 +640,15 @@ class GoogleBackend:
     def clear(self) -> None:
         self.spreadsheets.clear()
         self.tokens.clear()
+
+
+_NAMED_RANGE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,249}\Z")
+_LOOKS_LIKE_A1 = re.compile(r"([A-Za-z]{1,3}[0-9]+|R[0-9]*C[0-9]*)\Z", re.IGNORECASE)
+
+
+def _new_object_id() -> str:
+    """Sheets' ids for named ranges look like 'm8wtfgtu0fdy'."""
+    return "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
 
 
 def new_spreadsheet_id() -> str:

@@ -7,6 +7,7 @@ from typing import Any, Callable, Optional
 from sandbox.google import cells as cellmod
 from sandbox.google.a1 import Cells, column_letters, format_range
 from sandbox.google.auth import TokenError, TokenIssuer, bearer_email
+from sandbox.google.batch import kept_requests, named_range_json
 from sandbox.google.exceptions import GoogleApiError, drive_not_found, invalid_argument, invalid_value
 from sandbox.google.fields import Mask, apply_mask, parse_mask
 from sandbox.google.models import GoogleBackend, Spreadsheet, Worksheet, iso_time
@@ -40,12 +41,18 @@ SPREADSHEET_DEFAULTS: dict[str, Any] = {
     ]},
 }
 
-# batchUpdate requests about looks only: accepted, nothing to store.
-COSMETIC_REQUESTS = frozenset({
-    "updateDimensionProperties", "setDataValidation", "repeatCell", "autoResizeDimensions", "updateBorders",
-    "mergeCells", "unmergeCells", "addProtectedRange", "deleteProtectedRange", "addConditionalFormatRule",
-    "deleteConditionalFormatRule", "setBasicFilter", "clearBasicFilter", "updateCells", "addNamedRange",
-    "deleteNamedRange", "addBanding", "deleteBanding",
+# batchUpdate requests Sheets knows but the sandbox does not keep (formats, sizes, borders, banding,
+# conditional formats): refused, so that no client reads a 200 as "done" when nothing was stored.
+REFUSED_REQUESTS = frozenset({
+    "updateDimensionProperties", "repeatCell", "autoResizeDimensions", "updateBorders", "addConditionalFormatRule",
+    "updateConditionalFormatRule", "deleteConditionalFormatRule", "addBanding", "updateBanding", "deleteBanding",
+    "updateProtectedRange", "updateNamedRange", "addFilterView", "updateFilterView", "deleteFilterView",
+    "duplicateFilterView", "sortRange", "findReplace", "pasteData", "copyPaste", "cutPaste",
+    "autoFill", "textToColumns", "updateEmbeddedObjectPosition", "addChart", "updateChartSpec", "duplicateSheet",
+    "moveDimension", "insertRange", "deleteRange", "appendCells", "trimWhitespace", "deleteDuplicates",
+    "randomizeRange", "addSlicer", "updateSlicerSpec", "addDimensionGroup", "deleteDimensionGroup",
+    "updateDimensionGroup", "addDataSource", "updateDataSource", "deleteDataSource", "refreshDataSource",
+    "addTable", "updateTable", "deleteTable", "cancelDataSourceRefresh", "deleteEmbeddedObject",
 })
 
 ApiHandler = Callable[..., Any]
@@ -155,6 +162,9 @@ class GoogleResponses:
             "sheets": [self._sheet_body(book, s, with_grid, ranges) for s in sheets],
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
         }
+        if book.named_ranges():
+            body["namedRanges"] = [named_range_json(n.named_range_id, n.name, n.sheet_id, n.cells)
+                                   for n in book.named_ranges()]
         if mask is None:
             return body
         shaped = apply_mask(body, mask)
@@ -164,7 +174,7 @@ class GoogleResponses:
         return shaped
 
     def _sheet_body(self, book: Spreadsheet, sheet: Worksheet, with_grid: bool, ranges: list[str]) -> dict[str, Any]:
-        body: dict[str, Any] = {"properties": sheet.properties()}
+        body: dict[str, Any] = {"properties": sheet.properties(), **sheet.extras(self.context.creds.service_account_email)}
         if not with_grid:
             return body
         wanted = [c for s, c in (book.resolve(r) for r in ranges) if s is sheet] if ranges else [None]
@@ -174,16 +184,12 @@ class GoogleResponses:
     @staticmethod
     def _grid_data(sheet: Worksheet, cells: Cells) -> dict[str, Any]:
         assert cells.end_row is not None and cells.end_col is not None
+        extra = set(sheet.notes) | set(sheet.validations)
+        last_row = max([len(sheet.rows)] + [r + 1 for r, _ in extra])
         rows = []
-        for r in range(cells.start_row, min(cells.end_row, len(sheet.rows))):
-            values = []
-            for c in range(cells.start_col, min(cells.end_col, len(sheet.rows[r]))):
-                cell = sheet.cell(r, c)
-                values.append({} if cellmod.is_empty(cell) else {
-                    "formattedValue": cellmod.render(cell),
-                    "userEnteredValue": _typed_value(cellmod.render(cell, "FORMULA")),
-                    "effectiveValue": _typed_value(cellmod.render(cell, "UNFORMATTED_VALUE")),
-                })
+        for r in range(cells.start_row, min(cells.end_row, last_row)):
+            width = max([len(sheet.rows[r]) if r < len(sheet.rows) else 0] + [c + 1 for rr, c in extra if rr == r])
+            values = [_cell_data(sheet, r, c) for c in range(cells.start_col, min(cells.end_col, width))]
             rows.append({"values": values} if values else {})
         data: dict[str, Any] = {"rowData": rows} if rows else {}
         if cells.start_row:
@@ -356,8 +362,12 @@ class GoogleResponses:
             else:
                 sheet.column_count += count
             return {}
-        if kind in COSMETIC_REQUESTS:
-            return {}
+        kept = kept_requests(self.context.creds.service_account_email)
+        if kind in kept:
+            return kept[kind](book, spec)
+        if kind in REFUSED_REQUESTS:
+            raise invalid_argument("the sandbox does not emulate this request, so it refuses it rather than "
+                                   "answer 200 and store nothing.")
         raise invalid_argument(f"Invalid JSON payload received. Unknown name \"{kind}\" at 'requests[0]': "
                                "Cannot find field.")
 
@@ -540,6 +550,21 @@ def _clip(cells: Cells, sheet: Worksheet) -> Cells:
     end_row = max(min(cells.end_row, sheet.row_count), cells.start_row + 1)
     end_col = max(min(cells.end_col, sheet.column_count), cells.start_col + 1)
     return Cells(cells.start_row, cells.start_col, end_row, end_col)
+
+
+def _cell_data(sheet: Worksheet, row: int, col: int) -> dict[str, Any]:
+    """CellData: the value in its three renderings, the note and the validation rule."""
+    cell = sheet.cell(row, col)
+    data: dict[str, Any] = {} if cellmod.is_empty(cell) else {
+        "formattedValue": cellmod.render(cell),
+        "userEnteredValue": _typed_value(cellmod.render(cell, "FORMULA")),
+        "effectiveValue": _typed_value(cellmod.render(cell, "UNFORMATTED_VALUE")),
+    }
+    if (row, col) in sheet.notes:
+        data["note"] = sheet.notes[(row, col)]
+    if (row, col) in sheet.validations:
+        data["dataValidation"] = sheet.validations[(row, col)]
+    return data
 
 
 def _asks_for_grid(mask: Mask) -> bool:

@@ -109,3 +109,73 @@ def test_a_property_the_sandbox_does_not_keep_is_refused(book: gspread.Spreadshe
             "fields": "gridProperties.rowGroupControlAfter"}}]})
     assert err.value.response.status_code == 400
     assert "rowGroupControlAfter" in err.value.response.json()["error"]["message"]
+
+
+# -- 4. named and protected ranges, merges, filters, notes: kept, or refused ----------------------
+# Reference: batchUpdate Response (AddNamedRangeResponse.namedRange, AddProtectedRangeResponse
+# .protectedRange), Spreadsheet.namedRanges, Sheet.merges / basicFilter / protectedRanges,
+# CellData.note; A1 notation: "a named range" may stand for a range.
+
+def test_named_range_is_created_listed_and_works_as_a_values_range(book: gspread.Spreadsheet,
+                                                                    grid: gspread.Worksheet) -> None:
+    reply = grid.define_named_range("B1:C3", "Pair")["replies"][0]["addNamedRange"]["namedRange"]
+    assert reply["name"] == "Pair" and reply["namedRangeId"]
+    # Sheets leaves zero indices out of a GridRange.
+    assert reply["range"] == {"sheetId": grid.id, "endRowIndex": 3, "startColumnIndex": 1, "endColumnIndex": 3}
+    assert book.list_named_ranges() == [reply]
+    read = book.values_get("Pair")
+    assert (read["range"], read["values"]) == ("Grid!B1:C3", [["B1", "C1"], ["B2", "C2"], ["B3", "C3"]])
+    book.values_update("Pair", params={"valueInputOption": "RAW"}, body={"values": [["x"]]})
+    assert grid.acell("B1").value == "x"
+    grid.insert_row(["new"], 1)
+    assert book.values_get("Pair")["range"] == "Grid!B2:C4"
+    grid.delete_named_range(reply["namedRangeId"])
+    assert book.list_named_ranges() == []
+
+
+def test_protected_range_is_created_listed_and_deleted(book: gspread.Spreadsheet, grid: gspread.Worksheet) -> None:
+    reply = grid.add_protected_range("A1:D1", description="header")["replies"][0]["addProtectedRange"]
+    protected = reply["protectedRange"]
+    assert isinstance(protected["protectedRangeId"], int)
+    assert (protected["range"], protected["description"]) == (
+        {"sheetId": grid.id, "endRowIndex": 1, "endColumnIndex": 4}, "header")
+    assert book.list_protected_ranges(grid.id) == [protected]
+    grid.delete_protected_range(protected["protectedRangeId"])
+    assert book.list_protected_ranges(grid.id) == []
+
+
+def test_merged_cells_keep_the_top_left_value_and_show_in_the_metadata(book: gspread.Spreadsheet,
+                                                                      grid: gspread.Worksheet) -> None:
+    grid.merge_cells("A1:B2")
+    merges = [s for s in book.fetch_sheet_metadata()["sheets"] if s["properties"]["title"] == "Grid"][0]["merges"]
+    assert merges == [{"sheetId": grid.id, "endRowIndex": 2, "endColumnIndex": 2}]
+    assert grid.get("A1:C2") == [["A1", "", "C1"], ["", "", "C2"]]
+    grid.unmerge_cells("A1:B2")
+    assert "merges" not in [s for s in book.fetch_sheet_metadata()["sheets"] if s["properties"]["title"] == "Grid"][0]
+
+
+def test_basic_filter_is_kept_until_cleared(book: gspread.Spreadsheet, grid: gspread.Worksheet) -> None:
+    grid.set_basic_filter("A1:D6")
+    sheet = [s for s in book.fetch_sheet_metadata()["sheets"] if s["properties"]["title"] == "Grid"][0]
+    assert sheet["basicFilter"] == {"range": {"sheetId": grid.id, "endRowIndex": 6, "endColumnIndex": 4}}
+    grid.clear_basic_filter()
+    sheet = [s for s in book.fetch_sheet_metadata()["sheets"] if s["properties"]["title"] == "Grid"][0]
+    assert "basicFilter" not in sheet
+
+
+def test_notes_are_kept_read_back_and_move_with_their_row(grid: gspread.Worksheet) -> None:
+    grid.update_note("B2", "call back on Monday")
+    assert grid.get_note("B2") == "call back on Monday"
+    assert grid.get_notes() == [[], ["", "call back on Monday"]]
+    grid.insert_row(["new"], 1)
+    assert grid.get_note("B3") == "call back on Monday" and grid.get_note("B2") == ""
+    grid.clear_note("B3")
+    assert grid.get_notes() == [[]]
+
+
+def test_a_formatting_request_the_sandbox_cannot_keep_is_refused(grid: gspread.Worksheet) -> None:
+    with pytest.raises(gspread.exceptions.APIError) as err:
+        grid.format("A1", {"textFormat": {"bold": True}})
+    error = err.value.response.json()["error"]
+    assert (error["code"], error["status"]) == (400, "INVALID_ARGUMENT")
+    assert error["message"].startswith("Invalid requests[0].repeatCell:")
