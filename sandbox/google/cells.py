@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import operator
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
-EPOCH = dt.date(1899, 12, 30)  # Sheets' serial day 0
+from sandbox.google import typed
+
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\Z")
 
 
 @dataclass(frozen=True)
@@ -20,11 +19,19 @@ class Formula:
 
 @dataclass(frozen=True)
 class Date:
-    serial: int
+    serial: Union[int, float]  # days since 1899-12-30; the time of day is the fraction
     text: str  # as the user typed it: what FORMATTED_VALUE shows
 
 
-Cell = Union[str, int, float, bool, Formula, Date]  # "" is an empty cell
+@dataclass(frozen=True)
+class Shown:
+    """A number typed with a format (2,000,000.01, $1,200.50, 10%): its value, and the text shown."""
+
+    value: Union[int, float]
+    text: str
+
+
+Cell = Union[str, int, float, bool, Formula, Date, Shown]  # "" is an empty cell
 
 
 def from_input(raw: Any, user_entered: bool) -> Optional[Cell]:
@@ -52,13 +59,12 @@ def _parse_typed(text: str) -> Cell:
         return _tidy_number(float(stripped))
     if stripped.upper() in ("TRUE", "FALSE"):
         return stripped.upper() == "TRUE"
-    m = _ISO_DATE.match(stripped)
-    if m:
-        try:
-            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return text
-        return Date((day - EPOCH).days, stripped)
+    number = typed.parse_number(stripped)
+    if number is not None:
+        return Shown(_tidy_number(number), stripped)
+    serial = typed.parse_date_time(stripped)
+    if serial is not None:
+        return Date(_tidy_number(serial), stripped)
     return text
 
 
@@ -78,6 +84,8 @@ def render(cell: Cell, value_render: str = "FORMATTED_VALUE", date_render: str =
         if value_render == "FORMATTED_VALUE" or date_render == "FORMATTED_STRING":
             return cell.text
         return cell.serial
+    if isinstance(cell, Shown):
+        return cell.text if value_render == "FORMATTED_VALUE" else cell.value
     if isinstance(cell, bool):
         return ("TRUE" if cell else "FALSE") if value_render == "FORMATTED_VALUE" else cell
     if isinstance(cell, (int, float)):
@@ -134,6 +142,8 @@ def to_json(cell: Cell) -> Any:
         return {"formula": cell.text}
     if isinstance(cell, Date):
         return {"date": cell.serial, "text": cell.text}
+    if isinstance(cell, Shown):
+        return {"number": cell.value, "text": cell.text}
     return cell
 
 
@@ -141,5 +151,7 @@ def from_json(data: Any) -> Cell:
     if isinstance(data, dict):
         if "formula" in data:
             return Formula(data["formula"])
-        return Date(int(data["date"]), data["text"])
+        if "number" in data:
+            return Shown(data["number"], data["text"])
+        return Date(data["date"], data["text"])
     return data

@@ -27,7 +27,7 @@ def book(empty_sandbox: Sandbox, client: gspread.Client) -> gspread.Spreadsheet:
 
 @pytest.fixture
 def grid(book: gspread.Spreadsheet) -> gspread.Worksheet:
-    sheet = book.add_worksheet("Grid", rows=20, cols=8)
+    sheet = book.add_worksheet("Grid", rows=20, cols=10)
     sheet.update(GRID, "A1:D6", value_input_option="RAW")
     return sheet
 
@@ -86,13 +86,13 @@ def test_frozen_header_gridlines_and_tab_colour_read_back(client: gspread.Client
     assert again.tab_color == "#FF0000"
     props = again._properties
     assert (props["tabColorStyle"], props["tabColor"]) == ({"rgbColor": {"red": 1}}, {"red": 1})
-    assert props["gridProperties"] == {"rowCount": 20, "columnCount": 8, "frozenRowCount": 1,
+    assert props["gridProperties"] == {"rowCount": 20, "columnCount": 10, "frozenRowCount": 1,
                                        "frozenColumnCount": 2, "hideGridlines": True}
     grid.freeze(rows=0, cols=0)
     grid.show_gridlines()
     grid.clear_tab_color()
     plain = client.open_by_key(book.id).worksheet("Grid")._properties
-    assert plain["gridProperties"] == {"rowCount": 20, "columnCount": 8} and "tabColorStyle" not in plain
+    assert plain["gridProperties"] == {"rowCount": 20, "columnCount": 10} and "tabColorStyle" not in plain
 
 
 def test_time_zone_and_locale_read_back(client: gspread.Client, book: gspread.Spreadsheet) -> None:
@@ -179,3 +179,34 @@ def test_a_formatting_request_the_sandbox_cannot_keep_is_refused(grid: gspread.W
     error = err.value.response.json()["error"]
     assert (error["code"], error["status"]) == (400, "INVALID_ARGUMENT")
     assert error["message"].startswith("Invalid requests[0].repeatCell:")
+
+
+# -- 6. USER_ENTERED parsing, en_US ----------------------------------------------------------------
+# Reference: ValueInputOption.USER_ENTERED ("parsed as if the user typed them into the UI ... strings
+# may be converted to numbers, dates, etc."), and "Date and number formats" (serial numbers count
+# days from 1899-12-30, the time of day as the fraction). en_US: `,` groups thousands, `.` is the
+# decimal point, `$` the currency, dates are month/day/year.
+TYPED = ["2,000,000.01", "$1,200.50", "10%", "3/15/2024", "2024-03-15 10:30", "-$5.00", "12.50%", "3/15/2024 2:30 PM",
+         "10:30"]
+PARSED = [2000000.01, 1200.5, 0.1, 45366, 45366.4375, -5, 0.125, 45366.60416666667, 0.4375]
+
+
+def test_user_entered_numbers_currency_percent_and_dates_are_parsed(grid: gspread.Worksheet) -> None:
+    grid.update([TYPED], "A10", value_input_option="USER_ENTERED")
+    unformatted = grid.get("A10:I10", value_render_option="UNFORMATTED_VALUE")[0]
+    assert unformatted == pytest.approx(PARSED)
+    # Shown as typed; these inputs are already in the format Sheets picks for them.
+    assert grid.get("A10:D10")[0] == TYPED[:4]
+    assert grid.get("A10:D10", value_render_option="UNFORMATTED_VALUE", date_time_render_option="FORMATTED_STRING")[0] \
+        == [2000000.01, 1200.5, 0.1, "3/15/2024"]
+
+
+def test_text_that_only_looks_like_a_number_or_date_stays_text(grid: gspread.Worksheet) -> None:
+    texts = ["1,2,3", "13/45/2024", "$", "10 %%", "3/15/2024x", "1,000.5.5", "25:99"]
+    grid.update([texts], "A11", value_input_option="USER_ENTERED")
+    assert grid.get("A11:G11", value_render_option="UNFORMATTED_VALUE")[0] == texts
+
+
+def test_raw_input_is_never_parsed(grid: gspread.Worksheet) -> None:
+    grid.update([TYPED], "A12", value_input_option="RAW")
+    assert grid.get("A12:I12", value_render_option="UNFORMATTED_VALUE")[0] == TYPED
