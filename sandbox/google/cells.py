@@ -1,13 +1,11 @@
 """Cell contents: how RAW and USER_ENTERED input is stored, and how each render option shows it."""
 from __future__ import annotations
 
-import ast
-import operator
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
-from sandbox.google import typed
+from sandbox.google import formulas, typed
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
@@ -74,12 +72,14 @@ def _tidy_number(value: float) -> Union[int, float]:
     return value
 
 
-def render(cell: Cell, value_render: str = "FORMATTED_VALUE", date_render: str = "SERIAL_NUMBER") -> Any:
-    """The JSON value one cell has under valueRenderOption / dateTimeRenderOption."""
+def render(cell: Cell, value_render: str = "FORMATTED_VALUE", date_render: str = "SERIAL_NUMBER",
+           evaluator: Optional[Evaluate] = None) -> Any:
+    """The JSON value one cell has under valueRenderOption / dateTimeRenderOption; formulas are
+    evaluated by `evaluator` (which can read the spreadsheet), or on their own without one."""
     if isinstance(cell, Formula):
         if value_render == "FORMULA":
             return cell.text
-        return render(evaluate(cell), value_render, date_render)
+        return render((evaluator or evaluate)(cell), value_render, date_render)
     if isinstance(cell, Date):
         if value_render == "FORMATTED_VALUE" or date_render == "FORMATTED_STRING":
             return cell.text
@@ -104,36 +104,39 @@ def is_empty(cell: Cell) -> bool:
     return isinstance(cell, str) and cell == ""
 
 
-# -- formulas: plain arithmetic on numbers, which is what the recordings use -----------
-_OPS: dict[type, Callable[..., Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos,
-}
+# -- formulas --------------------------------------------------------------------------------
+Evaluate = Callable[[Formula], Cell]
 
 
 def evaluate(formula: Formula) -> Cell:
-    """The value of an arithmetic formula; Sheets' error text for anything else."""
-    source = formula.text[1:].replace("^", "**")
-    try:
-        tree = ast.parse(source, mode="eval")
-        return _tidy_number(_eval(tree.body))
-    except ZeroDivisionError:
-        return "#DIV/0!"
-    except OverflowError:
-        return "#NUM!"
-    except (SyntaxError, ValueError, TypeError, KeyError):
-        return "#NAME?"
+    """A formula's value on its own, with no cells to refer to (references read #REF!)."""
+    def no_cells(sheet: Optional[str], cells: Any) -> Any:
+        raise KeyError(sheet)
+    return from_value(formulas.Evaluator(no_cells, lambda name: None).evaluate(formula.text))
 
 
-def _eval(node: ast.AST) -> float:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        # Sheets computes in floating point; Python integers would let `=9^9^9` run for ever.
-        return float(node.value)
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        return _OPS[type(node.op)](_eval(node.left), _eval(node.right))
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
-        return _OPS[type(node.op)](_eval(node.operand))
-    raise ValueError("unsupported formula")
+def from_value(value: formulas.Value) -> Cell:
+    """A formula's result as what a cell shows: errors as their text, nothing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, formulas.ErrorValue):
+        return value.text
+    if isinstance(value, float):
+        return _tidy_number(value)
+    return value
+
+
+def to_value(cell: Cell) -> formulas.Value:
+    """What a referenced cell gives a formula (a formula cell is evaluated by the caller)."""
+    if isinstance(cell, Shown):
+        return float(cell.value)
+    if isinstance(cell, Date):
+        return float(cell.serial)
+    if isinstance(cell, bool) or isinstance(cell, str):
+        return None if cell == "" and not isinstance(cell, bool) else cell
+    if isinstance(cell, (int, float)):
+        return float(cell)
+    raise TypeError(cell)
 
 
 # -- persistence ---------------------------------------------------------------------------

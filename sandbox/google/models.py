@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Optional
 
 from sandbox.google import cells as cellmod
-from sandbox.google import objects
+from sandbox.google import formulas, objects
 from sandbox.google.a1 import A1Error, Cells, format_range, parse_cells, split_sheet
 from sandbox.google.cells import Cell
 from sandbox.google.exceptions import bad_range, invalid_argument, not_found, permission_denied
@@ -75,8 +75,8 @@ class Worksheet:
                 f"Range ({format_range(self.title, cells)}) exceeds grid limits. "
                 f"Max rows: {self.row_count}, max columns: {self.column_count}")
 
-    def read(self, cells: Cells, value_render: str = "FORMATTED_VALUE",
-             date_render: str = "SERIAL_NUMBER", by_columns: bool = False) -> list[list[Any]]:
+    def read(self, cells: Cells, value_render: str = "FORMATTED_VALUE", date_render: str = "SERIAL_NUMBER",
+             by_columns: bool = False, evaluator: Optional[cellmod.Evaluate] = None) -> list[list[Any]]:
         """Rendered values of a bounded rectangle, trailing empties trimmed as Sheets does."""
         assert cells.end_row is not None and cells.end_col is not None
         end_row = min(cells.end_row, self.row_count)
@@ -89,7 +89,7 @@ class Worksheet:
         for line in grid:
             while line and cellmod.is_empty(line[-1]):
                 line.pop()
-            out.append([cellmod.render(c, value_render, date_render) for c in line])
+            out.append([cellmod.render(c, value_render, date_render, evaluator) for c in line])
         while out and not out[-1]:
             out.pop()
         return out
@@ -433,6 +433,39 @@ class Spreadsheet:
             return sheet, parse_cells(cell_text)
         except A1Error:
             raise bad_range(text) from None
+
+    # -- formulas --------------------------------------------------------------------------
+    def evaluator(self, sheet: Worksheet) -> cellmod.Evaluate:
+        """Evaluates formulas on `sheet`, following references into this spreadsheet's cells."""
+        return lambda formula: cellmod.from_value(self._evaluate(sheet, formula, frozenset()))
+
+    def _evaluate(self, sheet: Worksheet, formula: cellmod.Formula,
+                  visiting: frozenset[tuple[int, int, int]]) -> formulas.Value:
+        def read_range(name: Optional[str], cells: Cells) -> list[list[formulas.Value]]:
+            target = sheet if name is None else self.sheet_by_title(name)
+            if target is None:
+                raise KeyError(name)
+            bounded = target.bounded(cells)
+            assert bounded.end_row is not None and bounded.end_col is not None
+            return [[self._value_at(target, r, c, visiting) for c in range(bounded.start_col,
+                                                                          min(bounded.end_col, len(target.rows[r])))]
+                    for r in range(bounded.start_row, min(bounded.end_row, len(target.rows)))]
+
+        def resolve_name(name: str) -> Optional[tuple[Optional[str], Cells]]:
+            named = self.named_range(name)
+            return None if named is None else (self.require_sheet(named.sheet_id).title, named.cells)
+
+        return formulas.Evaluator(read_range, resolve_name).evaluate(formula.text)
+
+    def _value_at(self, sheet: Worksheet, row: int, col: int,
+                  visiting: frozenset[tuple[int, int, int]]) -> formulas.Value:
+        cell = sheet.cell(row, col)
+        if not isinstance(cell, cellmod.Formula):
+            return cellmod.to_value(cell)
+        key = (sheet.sheet_id, row, col)
+        if key in visiting:
+            return formulas.ErrorValue("#REF!")  # a circular reference
+        return self._evaluate(sheet, cell, visiting | {key})
 
     # -- named and protected ranges -------------------------------------------------------
     def named_ranges(self) -> list[NamedRange]:

@@ -178,18 +178,18 @@ class GoogleResponses:
         if not with_grid:
             return body
         wanted = [c for s, c in (book.resolve(r) for r in ranges) if s is sheet] if ranges else [None]
-        body["data"] = [self._grid_data(sheet, sheet.bounded(c)) for c in wanted]
+        body["data"] = [self._grid_data(sheet, sheet.bounded(c), book.evaluator(sheet)) for c in wanted]
         return body
 
     @staticmethod
-    def _grid_data(sheet: Worksheet, cells: Cells) -> dict[str, Any]:
+    def _grid_data(sheet: Worksheet, cells: Cells, evaluator: cellmod.Evaluate) -> dict[str, Any]:
         assert cells.end_row is not None and cells.end_col is not None
         extra = set(sheet.notes) | set(sheet.validations)
         last_row = max([len(sheet.rows)] + [r + 1 for r, _ in extra])
         rows = []
         for r in range(cells.start_row, min(cells.end_row, last_row)):
             width = max([len(sheet.rows[r]) if r < len(sheet.rows) else 0] + [c + 1 for rr, c in extra if rr == r])
-            values = [_cell_data(sheet, r, c) for c in range(cells.start_col, min(cells.end_col, width))]
+            values = [_cell_data(sheet, r, c, evaluator) for c in range(cells.start_col, min(cells.end_col, width))]
             rows.append({"values": values} if values else {})
         data: dict[str, Any] = {"rowData": rows} if rows else {}
         if cells.start_row:
@@ -209,7 +209,7 @@ class GoogleResponses:
         major = _q(request, "majorDimension", "ROWS") or "ROWS"
         values = sheet.read(bounded, _q(request, "valueRenderOption", "FORMATTED_VALUE") or "FORMATTED_VALUE",
                             _q(request, "dateTimeRenderOption", "SERIAL_NUMBER") or "SERIAL_NUMBER",
-                            by_columns=major == "COLUMNS")
+                            by_columns=major == "COLUMNS", evaluator=book.evaluator(sheet))
         body: dict[str, Any] = {"range": format_range(sheet.title, bounded), "majorDimension": major}
         if values:
             body["values"] = values
@@ -552,13 +552,13 @@ def _clip(cells: Cells, sheet: Worksheet) -> Cells:
     return Cells(cells.start_row, cells.start_col, end_row, end_col)
 
 
-def _cell_data(sheet: Worksheet, row: int, col: int) -> dict[str, Any]:
+def _cell_data(sheet: Worksheet, row: int, col: int, evaluator: cellmod.Evaluate) -> dict[str, Any]:
     """CellData: the value in its three renderings, the note and the validation rule."""
     cell = sheet.cell(row, col)
     data: dict[str, Any] = {} if cellmod.is_empty(cell) else {
-        "formattedValue": cellmod.render(cell),
+        "formattedValue": cellmod.render(cell, evaluator=evaluator),
         "userEnteredValue": _typed_value(cellmod.render(cell, "FORMULA")),
-        "effectiveValue": _typed_value(cellmod.render(cell, "UNFORMATTED_VALUE")),
+        "effectiveValue": _typed_value(cellmod.render(cell, "UNFORMATTED_VALUE", evaluator=evaluator)),
     }
     if (row, col) in sheet.notes:
         data["note"] = sheet.notes[(row, col)]

@@ -69,4 +69,6 @@ def test_each_render_option_shows_what_sheets_shows(raw: object, formatted: str,
 
 
 def test_a_huge_power_formula_answers_num_error_instead_of_freezing_the_sandbox() -> None:
-    assert cells.evaluate(cells.Formula("=9^9^9")) == "#NUM!"
+    assert cells.evaluate(cells.Formula("=10^400")) == "#NUM!"
+    assert cells.evaluate(cells.Formula("=9^9^9^9")) == "#NUM!"
+    assert cells.evaluate(cells.Formula("=2^3^2")) == 64  # ^ is left-associative in Sheets

@@ -210,3 +210,33 @@ def test_text_that_only_looks_like_a_number_or_date_stays_text(grid: gspread.Wor
 def test_raw_input_is_never_parsed(grid: gspread.Worksheet) -> None:
     grid.update([TYPED], "A12", value_input_option="RAW")
     assert grid.get("A12:I12", value_render_option="UNFORMATTED_VALUE")[0] == TYPED
+
+
+# -- 5. formulas ----------------------------------------------------------------------------------
+# Reference: the Sheets function list (SUM, IF, HYPERLINK, CONCATENATE ...) and formula operators
+# (& joins text; a reference reads the cell's value). The sandbox evaluates these; a function it
+# does not evaluate reads #N/A rather than a made-up value, and an unknown name #NAME? as on Sheets.
+
+def test_common_formulas_are_evaluated(book: gspread.Spreadsheet, grid: gspread.Worksheet) -> None:
+    formulas = ["= 1 / 1024", "=SUM(1,2)", "=A1", "=A1&\" \"&B1", '=HYPERLINK("https://example.com","Site")',
+                '=IF(B10>2,"big","small")', "=SUM(B10:D10)", "=Grid!C10*2", "=UPPER(A1)"]
+    grid.update([[3, 4, 5]], "B10", value_input_option="RAW")
+    grid.update([formulas], "A11", value_input_option="USER_ENTERED")
+    assert grid.get("A11:I11")[0] == ["0.0009765625", "3", "A1", "A1 B1", "Site", "big", "12", "8", "A1"]
+    assert grid.get("A11:I11", value_render_option="UNFORMATTED_VALUE")[0] == [
+        0.0009765625, 3, "A1", "A1 B1", "Site", "big", 12, 8, "A1"]
+    assert grid.get("A11:B11", value_render_option="FORMULA")[0] == ["= 1 / 1024", "=SUM(1,2)"]
+
+
+def test_formulas_follow_the_cells_they_name(grid: gspread.Worksheet) -> None:
+    grid.update([["=A13*2", "=A12+1"]], "A12", value_input_option="USER_ENTERED")
+    grid.update([[21]], "A13", value_input_option="RAW")
+    assert grid.get("A12:B12", value_render_option="UNFORMATTED_VALUE")[0] == [42, 43]
+    grid.update([["=B14", "=A14"]], "A14", value_input_option="USER_ENTERED")  # each names the other
+    assert grid.get("A14:B14")[0] == ["#REF!", "#REF!"]
+
+
+def test_formulas_the_sandbox_cannot_evaluate_say_so(grid: gspread.Worksheet) -> None:
+    grid.update([["=VLOOKUP(1,A1:B2,2,FALSE)", "=NOSUCHNAME", "=1/0", '="a"+1']], "A15",
+                value_input_option="USER_ENTERED")
+    assert grid.get("A15:D15")[0] == ["#N/A", "#NAME?", "#DIV/0!", "#VALUE!"]
