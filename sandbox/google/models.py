@@ -7,7 +7,7 @@ import random
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from sandbox.google import cells as cellmod
 from sandbox.google import formulas, objects
@@ -489,12 +489,17 @@ class Spreadsheet:
         return named
 
     def delete_named_range(self, named_range_id: str) -> None:
+        self._delete_kept(lambda s: s.named_ranges, lambda n: n.named_range_id == named_range_id,
+                          f"No named range with id: {named_range_id}")
+
+    def _delete_kept(self, kept: Callable[[Worksheet], list[Any]], wanted: Callable[[Any], bool], missing: str) -> None:
         for sheet in self.sheets:
-            for named in sheet.named_ranges:
-                if named.named_range_id == named_range_id:
-                    sheet.named_ranges.remove(named)
+            items = kept(sheet)
+            for item in items:
+                if wanted(item):
+                    items.remove(item)
                     return
-        raise invalid_argument(f"No named range with id: {named_range_id}")
+        raise invalid_argument(missing)
 
     def add_protected_range(self, sheet_id: int, cells: Cells, description: str = "", warning_only: bool = False,
                             editors: Iterable[str] = ()) -> ProtectedRange:
@@ -509,12 +514,8 @@ class Spreadsheet:
         return protected
 
     def delete_protected_range(self, protected_range_id: int) -> None:
-        for sheet in self.sheets:
-            for protected in sheet.protected_ranges:
-                if protected.protected_range_id == protected_range_id:
-                    sheet.protected_ranges.remove(protected)
-                    return
-        raise invalid_argument(f"No protected range with id: {protected_range_id}")
+        self._delete_kept(lambda s: s.protected_ranges, lambda p: p.protected_range_id == protected_range_id,
+                          f"No protected range with id: {protected_range_id}")
 
     def add_sheet(self, title: Optional[str] = None, rows: int = DEFAULT_ROWS, columns: int = DEFAULT_COLUMNS,
                   index: Optional[int] = None, sheet_id: Optional[int] = None, hidden: bool = False) -> Worksheet:
