@@ -196,7 +196,7 @@ def _single(value: Any) -> Value:
         value = value[0][0] if value and value[0] else None
     if isinstance(value, ErrorValue):
         raise _Fail(value.text)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _number(value: Value) -> float:

@@ -7,7 +7,7 @@ import random
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, TypeVar
 
 from sandbox.google import cells as cellmod
 from sandbox.google import formulas, objects
@@ -160,13 +160,8 @@ class Worksheet:
         if self.basic_filter is not None:
             moved = objects.shift_cells(self.basic_filter.cells, rows, start, count)
             self.basic_filter = None if moved is None else BasicFilter(moved, self.basic_filter.spec)
-        for kept in (self.protected_ranges, self.named_ranges):
-            for item in list(kept):
-                cells = objects.shift_cells(item.cells, rows, start, count)
-                if cells is None:
-                    kept.remove(item)
-                else:
-                    item.cells = cells
+        self.protected_ranges = _moved(self.protected_ranges, rows, start, count)
+        self.named_ranges = _moved(self.named_ranges, rows, start, count)
 
     def resize(self, rows: Optional[int] = None, columns: Optional[int] = None) -> None:
         if rows is not None:
@@ -215,13 +210,14 @@ class Worksheet:
         """Merge the range (whole, by rows or by columns); only each merge's top-left value is kept."""
         bounded = self.bounded(cells)
         self.check_limits(bounded)
-        assert bounded.end_row is not None and bounded.end_col is not None
+        top, left, bottom, right = bounded.start_row, bounded.start_col, bounded.end_row, bounded.end_col
+        assert bottom is not None and right is not None
         if merge_type == "MERGE_ALL":
             pieces = [bounded]
         elif merge_type == "MERGE_ROWS":
-            pieces = [Cells(r, bounded.start_col, r + 1, bounded.end_col) for r in range(bounded.start_row, bounded.end_row)]
+            pieces = [Cells(r, left, r + 1, right) for r in range(top, bottom)]
         elif merge_type == "MERGE_COLUMNS":
-            pieces = [Cells(bounded.start_row, c, bounded.end_row, c + 1) for c in range(bounded.start_col, bounded.end_col)]
+            pieces = [Cells(top, c, bottom, c + 1) for c in range(left, right)]
         else:
             raise invalid_argument(f"Invalid value at 'requests[0].merge_cells.merge_type', \"{merge_type}\"")
         pieces = [p for p in pieces if (p.end_row - p.start_row) * (p.end_col - p.start_col) > 1]  # type: ignore[operator]
@@ -313,8 +309,8 @@ class Worksheet:
         if self.merges:
             body["merges"] = [objects.grid_range_json(self.sheet_id, self.bounded(m)) for m in self.merges]
         if self.basic_filter is not None:
-            body["basicFilter"] = {"range": objects.grid_range_json(self.sheet_id, self.bounded(self.basic_filter.cells)),
-                                   **self.basic_filter.spec}
+            filtered = self.bounded(self.basic_filter.cells)
+            body["basicFilter"] = {"range": objects.grid_range_json(self.sheet_id, filtered), **self.basic_filter.spec}
         if self.protected_ranges:
             body["protectedRanges"] = [protected_json(p, editors_default) for p in self.protected_ranges]
         return body
@@ -352,6 +348,20 @@ class Worksheet:
         sheet.named_ranges = [NamedRange(**{**n, "cells": _cells_from_json(n["cells"])})
                               for n in data.get("named_ranges", [])]
         return sheet
+
+
+Placed = TypeVar("Placed", ProtectedRange, NamedRange)
+
+
+def _moved(items: list[Placed], rows: bool, start: int, count: int) -> list[Placed]:
+    """The ranges after rows or columns changed; one whose every row (column) went is gone."""
+    kept = []
+    for item in items:
+        cells = objects.shift_cells(item.cells, rows, start, count)
+        if cells is not None:
+            item.cells = cells
+            kept.append(item)
+    return kept
 
 
 def _cells_json(cells: Cells) -> list[Optional[int]]:
@@ -475,7 +485,8 @@ class Spreadsheet:
         lowered = name.strip().lower()  # names are matched case-insensitively, as in formulas
         return next((n for n in self.named_ranges() if n.name.lower() == lowered), None)
 
-    def add_named_range(self, name: str, sheet_id: int, cells: Cells, named_range_id: Optional[str] = None) -> NamedRange:
+    def add_named_range(self, name: str, sheet_id: int, cells: Cells,
+                        named_range_id: Optional[str] = None) -> NamedRange:
         sheet = self.require_sheet(sheet_id)
         if not _NAMED_RANGE.match(name) or _LOOKS_LIKE_A1.match(name) or name.lower() in ("true", "false"):
             raise invalid_argument(f"Invalid named range name: {name}")

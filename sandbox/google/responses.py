@@ -174,7 +174,8 @@ class GoogleResponses:
         return shaped
 
     def _sheet_body(self, book: Spreadsheet, sheet: Worksheet, with_grid: bool, ranges: list[str]) -> dict[str, Any]:
-        body: dict[str, Any] = {"properties": sheet.properties(), **sheet.extras(self.context.creds.service_account_email)}
+        owner = self.context.creds.service_account_email
+        body: dict[str, Any] = {"properties": sheet.properties(), **sheet.extras(owner)}
         if not with_grid:
             return body
         wanted = [c for s, c in (book.resolve(r) for r in ranges) if s is sheet] if ranges else [None]

@@ -301,7 +301,7 @@ class TrelloResponses:
         if flag(request, "pluginData"):
             body["pluginData"] = list(found.plugin_data)
         if flag(request, "list"):
-            body["list"] = ser.list_json(self.model.list(found.id_list), request.arg("list_fields"))
+            body["list"] = ser.list_json(self.model.list_by_id(found.id_list), request.arg("list_fields"))
         return body
 
     def put_card(self, request: Request, card: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def pick(full: dict[str, Any], fields: Optional[str], default: Optional[Iterable
 
 
 def board_json(board: Board, fields: Optional[str] = None) -> dict[str, Any]:
-    full = {
+    full: dict[str, Any] = {
         "id": board.id,
         "name": board.name,
         "desc": board.desc,
@@ -64,7 +64,7 @@ def board_json(board: Board, fields: Optional[str] = None) -> dict[str, Any]:
 
 
 def list_json(lst: TrelloList, fields: Optional[str] = None, default: Optional[Iterable[str]] = None) -> dict[str, Any]:
-    full = {
+    full: dict[str, Any] = {
         "id": lst.id,
         "name": lst.name,
         "closed": lst.closed,
@@ -80,7 +80,7 @@ def card_json(card: TrelloCard, fields: Optional[str] = None, custom_field_items
               within: str = "") -> dict[str, Any]:
     """One card; `within` "board" or "list" when it is an item of that card collection, where
     Trello leaves checkItemStates null (and, on a board's cards, descData too)."""
-    full = {
+    full: dict[str, Any] = {
         "id": card.id,
         "checkItemStates": None if within else [],
         "closed": card.closed,
@@ -137,7 +137,7 @@ def created_card_json(card: TrelloCard) -> dict[str, Any]:
 def member_json(member: Member, boards: Iterable[Board], fields: Optional[str] = None) -> dict[str, Any]:
     """GET /1/members/{id}: the member object of Trello's reference, `fields` defaulting to all."""
     initials = "".join(word[:1] for word in member.full_name.split()).upper()
-    full = {
+    full: dict[str, Any] = {
         "id": member.id,
         "activityBlocked": False,
         "avatarHash": None,

@@ -63,6 +63,7 @@ def test_user_entered_input_is_typed_and_raw_input_is_text() -> None:
 def test_each_render_option_shows_what_sheets_shows(raw: object, formatted: str, unformatted: object,
                                                      formula: object) -> None:
     cell = cells.from_input(raw, user_entered=True)
+    assert cell is not None
     assert cells.render(cell, "FORMATTED_VALUE") == formatted
     assert cells.render(cell, "UNFORMATTED_VALUE") == unformatted
     assert cells.render(cell, "FORMULA") == formula

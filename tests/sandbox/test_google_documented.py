@@ -8,6 +8,7 @@ from __future__ import annotations
 import gspread
 import pytest
 from gspread.cell import Cell
+from gspread.utils import DateTimeOption, ValueInputOption, ValueRenderOption
 
 from sandbox import Sandbox
 from tests.sandbox.google_support import gspread_client
@@ -28,7 +29,7 @@ def book(empty_sandbox: Sandbox, client: gspread.Client) -> gspread.Spreadsheet:
 @pytest.fixture
 def grid(book: gspread.Spreadsheet) -> gspread.Worksheet:
     sheet = book.add_worksheet("Grid", rows=20, cols=10)
-    sheet.update(GRID, "A1:D6", value_input_option="RAW")
+    sheet.update(GRID, "A1:D6", value_input_option=ValueInputOption.raw)
     return sheet
 
 
@@ -140,7 +141,7 @@ def test_protected_range_is_created_listed_and_deleted(book: gspread.Spreadsheet
     assert (protected["range"], protected["description"]) == (
         {"sheetId": grid.id, "endRowIndex": 1, "endColumnIndex": 4}, "header")
     assert book.list_protected_ranges(grid.id) == [protected]
-    grid.delete_protected_range(protected["protectedRangeId"])
+    grid.delete_protected_range(protected["protectedRangeId"])  # type: ignore[arg-type]  # gspread types it str
     assert book.list_protected_ranges(grid.id) == []
 
 
@@ -192,24 +193,25 @@ PARSED = [2000000.01, 1200.5, 0.1, 45366, 45366.4375, -5, 0.125, 45366.604166666
 
 
 def test_user_entered_numbers_currency_percent_and_dates_are_parsed(grid: gspread.Worksheet) -> None:
-    grid.update([TYPED], "A10", value_input_option="USER_ENTERED")
-    unformatted = grid.get("A10:I10", value_render_option="UNFORMATTED_VALUE")[0]
+    grid.update([TYPED], "A10", value_input_option=ValueInputOption.user_entered)
+    unformatted = grid.get("A10:I10", value_render_option=ValueRenderOption.unformatted)[0]
     assert unformatted == pytest.approx(PARSED)
     # Shown as typed; these inputs are already in the format Sheets picks for them.
     assert grid.get("A10:D10")[0] == TYPED[:4]
-    assert grid.get("A10:D10", value_render_option="UNFORMATTED_VALUE", date_time_render_option="FORMATTED_STRING")[0] \
-        == [2000000.01, 1200.5, 0.1, "3/15/2024"]
+    dates_as_text = grid.get("A10:D10", value_render_option=ValueRenderOption.unformatted,
+                             date_time_render_option=DateTimeOption.formatted_string)[0]
+    assert dates_as_text == [2000000.01, 1200.5, 0.1, "3/15/2024"]
 
 
 def test_text_that_only_looks_like_a_number_or_date_stays_text(grid: gspread.Worksheet) -> None:
     texts = ["1,2,3", "13/45/2024", "$", "10 %%", "3/15/2024x", "1,000.5.5", "25:99"]
-    grid.update([texts], "A11", value_input_option="USER_ENTERED")
-    assert grid.get("A11:G11", value_render_option="UNFORMATTED_VALUE")[0] == texts
+    grid.update([texts], "A11", value_input_option=ValueInputOption.user_entered)
+    assert grid.get("A11:G11", value_render_option=ValueRenderOption.unformatted)[0] == texts
 
 
 def test_raw_input_is_never_parsed(grid: gspread.Worksheet) -> None:
-    grid.update([TYPED], "A12", value_input_option="RAW")
-    assert grid.get("A12:I12", value_render_option="UNFORMATTED_VALUE")[0] == TYPED
+    grid.update([TYPED], "A12", value_input_option=ValueInputOption.raw)
+    assert grid.get("A12:I12", value_render_option=ValueRenderOption.unformatted)[0] == TYPED
 
 
 # -- 5. formulas ----------------------------------------------------------------------------------
@@ -220,23 +222,23 @@ def test_raw_input_is_never_parsed(grid: gspread.Worksheet) -> None:
 def test_common_formulas_are_evaluated(book: gspread.Spreadsheet, grid: gspread.Worksheet) -> None:
     formulas = ["= 1 / 1024", "=SUM(1,2)", "=A1", "=A1&\" \"&B1", '=HYPERLINK("https://example.com","Site")',
                 '=IF(B10>2,"big","small")', "=SUM(B10:D10)", "=Grid!C10*2", "=UPPER(A1)"]
-    grid.update([[3, 4, 5]], "B10", value_input_option="RAW")
-    grid.update([formulas], "A11", value_input_option="USER_ENTERED")
+    grid.update([[3, 4, 5]], "B10", value_input_option=ValueInputOption.raw)
+    grid.update([formulas], "A11", value_input_option=ValueInputOption.user_entered)
     assert grid.get("A11:I11")[0] == ["0.0009765625", "3", "A1", "A1 B1", "Site", "big", "12", "8", "A1"]
-    assert grid.get("A11:I11", value_render_option="UNFORMATTED_VALUE")[0] == [
+    assert grid.get("A11:I11", value_render_option=ValueRenderOption.unformatted)[0] == [
         0.0009765625, 3, "A1", "A1 B1", "Site", "big", 12, 8, "A1"]
-    assert grid.get("A11:B11", value_render_option="FORMULA")[0] == ["= 1 / 1024", "=SUM(1,2)"]
+    assert grid.get("A11:B11", value_render_option=ValueRenderOption.formula)[0] == ["= 1 / 1024", "=SUM(1,2)"]
 
 
 def test_formulas_follow_the_cells_they_name(grid: gspread.Worksheet) -> None:
-    grid.update([["=A13*2", "=A12+1"]], "A12", value_input_option="USER_ENTERED")
-    grid.update([[21]], "A13", value_input_option="RAW")
-    assert grid.get("A12:B12", value_render_option="UNFORMATTED_VALUE")[0] == [42, 43]
-    grid.update([["=B14", "=A14"]], "A14", value_input_option="USER_ENTERED")  # each names the other
+    grid.update([["=A13*2", "=A12+1"]], "A12", value_input_option=ValueInputOption.user_entered)
+    grid.update([[21]], "A13", value_input_option=ValueInputOption.raw)
+    assert grid.get("A12:B12", value_render_option=ValueRenderOption.unformatted)[0] == [42, 43]
+    grid.update([["=B14", "=A14"]], "A14", value_input_option=ValueInputOption.user_entered)  # each names the other
     assert grid.get("A14:B14")[0] == ["#REF!", "#REF!"]
 
 
 def test_formulas_the_sandbox_cannot_evaluate_say_so(grid: gspread.Worksheet) -> None:
     grid.update([["=VLOOKUP(1,A1:B2,2,FALSE)", "=NOSUCHNAME", "=1/0", '="a"+1']], "A15",
-                value_input_option="USER_ENTERED")
+                value_input_option=ValueInputOption.user_entered)
     assert grid.get("A15:D15")[0] == ["#N/A", "#NAME?", "#DIV/0!", "#VALUE!"]

@@ -39,8 +39,8 @@ OUT_OF_SCOPE = {
 }
 # Fields the sandbox does not model; recorded values for them are not compared.
 UNMODELLED = {"members", "idMembers", "idLabels", "labels", "badges", "cover", "idAttachmentCover",
-              "manualCoverAttachment", "subscribed", "prefs", "idOrganization", "idChecklists", "address", "coordinates", "creationMethod", "locationName",
-              "staticMapUrl", "cardRole"}
+              "manualCoverAttachment", "subscribed", "prefs", "idOrganization", "idChecklists", "address",
+              "coordinates", "creationMethod", "locationName", "staticMapUrl", "cardRole"}
 # Siblings a cassette's answers depend on but do not show, taken from other cassettes
 # recorded on the same board: board "IT 3" had L1 (65535) and L2 (131071), see
 # can_arvhice_all_cards_of_list.yml and can_get_cards_of_list.yml; L3 (32767.5) was
