@@ -33,7 +33,6 @@ STATUSES = ("NEW", "CONTACTED", "QUALIFIED", "LOST")
 NEXT_STATUS = {"NEW": "CONTACTED", "CONTACTED": "QUALIFIED", "QUALIFIED": "NEW"}
 TRELLO_LIMIT_PER_SECOND = 100 / 10.0  # the real limit per token
 WINDOW_SECONDS = 10.5  # let Trello's window empty between phases, so each phase starts alike
-PHASES = ("initial", "no-change sync", "1 % changed sync")
 
 
 @dataclass

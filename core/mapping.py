@@ -1,4 +1,4 @@
-"""The link store (SPEC section 5): lead <-> card links with their baselines.
+"""The link store (README: Files it writes): lead <-> card links with their baselines.
 
 Reads the original format and upgrades it, writes atomically keeping a `.bak`,
 moves an unreadable file aside so links can be rebuilt, and holds the lock
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from core.errors import LockHeldError
-from core.models import BoardSnapshot, Link, SheetSnapshot
+from core.models import Link
 
 log = logging.getLogger("worklead.sync")
 
@@ -96,14 +96,6 @@ class MappingStore:
             _write_atomically(self.backup_path, self.path.read_bytes())
         _write_atomically(self.path, text.encode("utf-8"))
         _fsync_dir(self.path.parent)
-
-    # -- rebuilding -----------------------------------------------------------------
-    @staticmethod
-    def rebuild(sheet: SheetSnapshot, board: BoardSnapshot) -> dict[str, Link]:
-        """Links found through the sheet column and card markers, with no baseline."""
-        from core.planner import find_links
-
-        return find_links(sheet, board)
 
     # -- locking --------------------------------------------------------------------
     @contextlib.contextmanager

@@ -137,12 +137,6 @@ class BoardSnapshot:
     lists: dict[str, str]  # list name -> list id (open lists)
     cards: list[Card]
 
-    def card(self, card_id: str) -> Optional[Card]:
-        for c in self.cards:
-            if c.id == card_id:
-                return c
-        return None
-
 
 @dataclass
 class Link:

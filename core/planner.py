@@ -2,7 +2,7 @@
 
 It decides every action of a run before anything is written, each with its
 reason in plain words, so that a dry run is the plan printed and every rule of
-SPEC section 4 is testable with plain data. No I/O happens here.
+the README's Sync rules is testable with plain data. No I/O happens here.
 """
 from __future__ import annotations
 
@@ -36,7 +36,6 @@ WRITE_STATUS = "write_status"
 ASSIGN_ID = "assign_id"
 WRITE_CARD_ID = "write_card_id"
 DELETE_ROW = "delete_row"
-DROP_LINK = "drop_link"
 
 CARD_KINDS = (CREATE_CARD, MOVE_CARD, UPDATE_CARD, ARCHIVE_CARD)
 SHEET_KINDS = (WRITE_STATUS, ASSIGN_ID, WRITE_CARD_ID)
@@ -133,18 +132,6 @@ class _Row:
 def plan(sheet: SheetSnapshot, board: BoardSnapshot, links: dict[str, Link], options: PlanOptions) -> Plan:
     """Every action one run should take, with reasons, reports and guard outcome."""
     return _Planner(sheet, board, links, options).run()
-
-
-def find_links(sheet: SheetSnapshot, board: BoardSnapshot) -> dict[str, Link]:
-    """Links rebuilt from the sheet's trello_card_id column and card markers (no baseline)."""
-    planner = _Planner(sheet, board, {}, PlanOptions(mode="push"))
-    rows = planner.clean_rows(write_back=False)
-    found: dict[str, Link] = {}
-    for lead_id in rows:
-        card, _ = planner.find_card(lead_id, rows[lead_id].lead)
-        if card is not None:
-            found[lead_id] = Link(card_id=card.id)
-    return found
 
 
 class _Planner:

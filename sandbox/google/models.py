@@ -583,9 +583,6 @@ class Spreadsheet:
             sheet.index = i
         self.sheets = ordered
 
-    def range_name(self, sheet: Worksheet, cells: Optional[Cells]) -> str:
-        return format_range(sheet.title, sheet.bounded(cells))
-
     # -- serialisation --------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"spreadsheet_id": self.spreadsheet_id, "title": self.title, "shared_with": list(self.shared_with),

@@ -7,7 +7,7 @@ import signal
 
 from tests.cli.conftest import Cli, board_cards, delete_cards, interrupt, spawned
 
-# SPEC section 3, verbatim: options 1-6 and Q are the original tool's.
+# The README's menu, verbatim: options 1-6 and Q are the original tool's.
 MENU_TEXT = """==============================
 WELCOME TO WORKLEAD SYNC TOOL
 ==============================

@@ -1,4 +1,4 @@
-"""The planner, case by case: every row of SPEC section 4 and every unclean-input rule, plain data."""
+"""The planner, case by case: every row of the README's Sync rules table and every unclean-input rule, plain data."""
 from __future__ import annotations
 
 from typing import Optional

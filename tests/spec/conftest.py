@@ -1,6 +1,6 @@
 """Black-box helpers: the sandbox as its own process, `python main.py` in an empty folder.
 
-These tests use only what SPEC.md names: the commands, the settings a
+These tests use only what the README documents: the commands, the settings a
 standalone sandbox writes to sandbox.env, its control endpoints, the files
 WorkLead writes, and the real gspread and py-trello routed through WorkLead's
 public session factory.

@@ -1,4 +1,4 @@
-"""SPEC section 3 and 2 from outside: the menu text, exit codes and settings sentences."""
+"""The README's Menu and subcommands and Settings, from outside: the menu text, exit codes and settings sentences."""
 from __future__ import annotations
 
 import subprocess

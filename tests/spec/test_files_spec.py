@@ -1,4 +1,4 @@
-"""SPEC section 5 from outside: mapping.json and its .bak, upgrade, recovery, history, trash, logs."""
+"""The README's Files it writes, from outside: mapping.json and its .bak, upgrade, recovery, history, trash, logs."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""SPEC section 6 from outside: the standalone sandbox, its settings and its control endpoints."""
+"""The README's The sandbox, from outside: the standalone sandbox, its settings and its control endpoints."""
 from __future__ import annotations
 
 import json

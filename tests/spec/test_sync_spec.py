@@ -1,4 +1,4 @@
-"""SPEC sections 1 and 4 from outside: sync rules, one-way operations, settings end to end, unclean input."""
+"""The README's Sync rules, from outside: one-way operations, settings end to end, unclean input."""
 from __future__ import annotations
 
 import gspread
