@@ -59,10 +59,13 @@ class Phase:
 # -- the WorkLead side: one sync in a child process --------------------------------------------
 def child(phase: str) -> int:
     """Run one sync with the settings in the environment; print its counts as JSON."""
+    from clients.lead_tracker import LeadTracker
+    from clients.work_tracker import WorkTracker
     from core.config import load_settings
     from core.sync_logic import SyncEngine
 
-    engine = SyncEngine.from_settings(load_settings(env_file=None))
+    settings = load_settings(env_file=None)
+    engine = SyncEngine(settings, LeadTracker.from_settings(settings), WorkTracker.from_settings(settings))
     started = time.monotonic()
     result = engine.initial_sync() if phase == "initial" else engine.full_sync()
     wall = time.monotonic() - started

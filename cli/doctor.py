@@ -41,10 +41,10 @@ class Doctor:
     def run(self) -> list[Check]:
         settings = self._settings()
         if settings is not None:
-            sheet = self._sheet(settings)
+            sheet = self._sheet()
             if sheet is not None:
                 self._write_access(sheet)
-            board = self._board(settings)
+            board = self._board()
             if board is not None:
                 self._lists(board, settings)
         return self.checks
@@ -67,12 +67,10 @@ class Doctor:
         self._add("MAPPING_FILE", True, str(settings.mapping_file))
         return settings
 
-    def _sheet(self, settings: Any) -> Optional[Any]:
+    def _sheet(self) -> Optional[Any]:
         """Open the sheet by reading it: Sheets (unlike Drive) says 403 and who to share with."""
-        from clients.lead_tracker import LeadTracker
-
         opens = "Google Sheets reachable, sheet opens"
-        sheet = self._attempt("Service-account key", lambda: (LeadTracker.from_settings(settings), "usable"))
+        sheet = self._attempt("Service-account key", lambda: (self.session.sheet(), "usable"))
         if sheet is None:
             return None
         try:
@@ -92,11 +90,9 @@ class Doctor:
         self._attempt("Sheet write access", lambda: (sheet.check_write_access(), "can edit"),
                       lambda exc: _share_fix(sheet))
 
-    def _board(self, settings: Any) -> Optional[Any]:
-        from clients.work_tracker import WorkTracker
-
-        return self._attempt("Trello reachable, board opens",
-                             lambda: _board_opened(WorkTracker.from_settings(settings)), _trello_fix)
+    def _board(self) -> Optional[Any]:
+        return self._attempt("Trello reachable, board opens", lambda: _board_opened(self.session.board()),
+                             _trello_fix)
 
     def _lists(self, board: Any, settings: Any) -> None:
         wanted = settings.status_map.list_names

@@ -8,10 +8,15 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from cli.output import BarProgress
 from core.control import RunControl
+
+if TYPE_CHECKING:  # the clients import gspread and py-trello: loaded only once a command needs them
+    from clients.lead_tracker import LeadTracker
+    from clients.work_tracker import WorkTracker
+    from core.sync_logic import SyncEngine
 
 SANDBOX_DIR = Path("data/sandbox")
 ENV_FILE = Path(".env")
@@ -63,12 +68,24 @@ class Session:
                 self._on_settings(self._settings)
         return self._settings
 
-    def engine(self) -> Any:
+    def sheet(self) -> "LeadTracker":
+        """The lead sheet's client (raises a WorkLeadError on an unusable key file)."""
+        from clients.lead_tracker import LeadTracker
+
+        return LeadTracker.from_settings(self.settings(), self.control)
+
+    def board(self) -> "WorkTracker":
+        from clients.work_tracker import WorkTracker
+
+        return WorkTracker.from_settings(self.settings(), self.control)
+
+    def engine(self) -> "SyncEngine":
+        """The engine on the real clients; the one place the two are put together."""
         if self._engine is None:
             from core.sync_logic import SyncEngine
 
-            self._engine = SyncEngine.from_settings(self.settings(), progress=self._progress,
-                                                    control=self.control)
+            self._engine = SyncEngine(self.settings(), self.sheet(), self.board(), progress=self._progress,
+                                      control=self.control)
         return self._engine
 
     def close(self) -> None:

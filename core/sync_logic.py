@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Protocol
+from typing import Any, Callable, Iterator, Optional, Protocol
 
+from core.config import Settings
 from core.control import RunControl, StopRequested
 from core.errors import AmbiguousWriteError, BadLayoutError, WorkLeadError
 from core.mapping import MappingState, MappingStore, now_iso
@@ -37,11 +38,7 @@ from core.planner import (
     PlanOptions,
     plan,
 )
-
-if TYPE_CHECKING:  # the clients import heavy libraries; the engine only needs their interface
-    from clients.lead_tracker import LeadTracker
-    from clients.work_tracker import WorkTracker
-    from core.config import Settings
+from core.sides import Board, Sheet
 
 log = logging.getLogger("worklead.sync")
 # Per-action and per-lead lines are for the log file: every caller shows the result itself.
@@ -126,7 +123,7 @@ class Progress(Protocol):
 
 
 class SyncEngine:
-    def __init__(self, settings: "Settings", sheet: "LeadTracker", board: "WorkTracker",
+    def __init__(self, settings: Settings, sheet: Sheet, board: Board,
                  mapping: Optional[MappingStore] = None, progress: Optional[Progress] = None,
                  control: Optional[RunControl] = None, on_action: Optional[ActionListener] = None) -> None:
         self.settings = settings
@@ -138,18 +135,6 @@ class SyncEngine:
         self.control = control or RunControl()
         # Told of every action as it is carried out or fails, from the thread running the sync.
         self.on_action = on_action
-
-    @classmethod
-    def from_settings(cls, settings: "Settings", progress: Optional[Progress] = None,
-                      control: Optional[RunControl] = None,
-                      on_action: Optional[ActionListener] = None) -> "SyncEngine":
-        from clients.lead_tracker import LeadTracker
-        from clients.work_tracker import WorkTracker
-
-        control = control or RunControl()
-        return cls(settings, LeadTracker.from_settings(settings, control),
-                   WorkTracker.from_settings(settings, control), MappingStore(settings.mapping_file), progress,
-                   control, on_action)
 
     @property
     def data_dir(self) -> Path:

@@ -11,6 +11,8 @@ from typing import Any, Iterator
 
 import pytest
 
+from clients.lead_tracker import LeadTracker
+from clients.work_tracker import WorkTracker
 from core.config import Settings, load_settings
 from core.models import Card, marker_lead_id
 from core.sync_logic import SyncEngine
@@ -38,7 +40,8 @@ class World:
 
     def engine(self, **env: str) -> SyncEngine:
         self.env.update(env)
-        return SyncEngine.from_settings(self.settings)
+        settings = self.settings
+        return SyncEngine(settings, LeadTracker.from_settings(settings), WorkTracker.from_settings(settings))
 
     # -- the request log --------------------------------------------------------------
     def requests(self) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""In-memory sides implementing the LeadTracker / WorkTracker interfaces (our own classes).
+"""In-memory sides implementing core.sides' Sheet and Board protocols (our own classes).
 
 They let engine and convergence tests run without HTTP; the end-to-end tests use
 the real clients against the sandbox.

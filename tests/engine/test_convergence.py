@@ -21,7 +21,7 @@ edit = st.tuples(st.sampled_from(["sheet_status", "card_move", "delete_row", "de
 
 
 def new_engine(tmp: Path, sheet: FakeSheet, board: FakeBoard, winner: str) -> SyncEngine:
-    return SyncEngine(make_settings(tmp, conflict_winner=winner, max_delete_percent=100.0), sheet, board)  # type: ignore[arg-type]
+    return SyncEngine(make_settings(tmp, conflict_winner=winner, max_delete_percent=100.0), sheet, board)
 
 
 def apply_edits(sheet: FakeSheet, board: FakeBoard, edits: list[tuple[str, int, str]]

@@ -270,7 +270,7 @@ class _SlowBoard(FakeBoard):
 
 def test_ctrl_c_drops_queued_card_writes_and_keeps_every_made_card_linked(tmp_path: Path):
     sheet, board = FakeSheet(leads(200)), _SlowBoard()
-    eng = SyncEngine(make_settings(tmp_path), sheet, board, progress=_InterruptAfter(3))  # type: ignore[arg-type]
+    eng = SyncEngine(make_settings(tmp_path), sheet, board, progress=_InterruptAfter(3))
     with pytest.raises(KeyboardInterrupt):
         eng.full_sync()
     made = len(board.cards)
