@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from core.text import one_line
+
 STATUSES: tuple[str, ...] = ("NEW", "CONTACTED", "QUALIFIED", "LOST")
 DEFAULT_STATUS_MAP: dict[str, str] = {
     "NEW": "TODO",
@@ -164,24 +166,43 @@ def fields_hash(name: str, email: str, source: str) -> str:
 
 
 def card_title(name: str) -> str:
-    return f"{TITLE_PREFIX}{name.strip()}"
+    return f"{TITLE_PREFIX}{one_line(name)}"
 
 
 def managed_block(lead_id: str, email: str, source: str) -> str:
-    return f"Lead ID: {lead_id}\nEmail: {email.strip()}\nSource: {source.strip()}"
+    # One line per field whatever the cells hold: a newline in a cell must not
+    # add a line to the card (nor a second `Lead ID:` marker).
+    return f"Lead ID: {one_line(lead_id)}\nEmail: {one_line(email)}\nSource: {one_line(source)}"
 
 
 def refresh_description(old_desc: str, lead_id: str, email: str, source: str) -> str:
-    """The managed block rewritten, keeping whatever the user wrote below it."""
+    """The managed block rewritten, keeping whatever the user wrote below it.
+
+    A `Lead ID:` line below the block is dropped, so the card carries exactly
+    one marker.
+    """
     block = managed_block(lead_id, email, source)
-    lines = (old_desc or "").split("\n")
+    rest = "\n".join(line for line in _below_block(old_desc or "") if not _MARKER_RE.match(line))
+    rest = rest.lstrip("\n")
+    return f"{block}\n\n{rest}" if rest.strip() else block
+
+
+def _below_block(desc: str) -> list[str]:
+    """The description's lines after the managed block (all of them when it has none).
+
+    A block written before cells were cleaned may have an e-mail spread over
+    several lines; everything up to its `Source:` line belongs to the block.
+    """
+    lines = desc.split("\n")
     keys = ("Lead ID:", "Email:", "Source:")
+    if len(lines) > 1 and lines[0].startswith(keys[0]) and lines[1].startswith(keys[1]):
+        source = next((i for i, line in enumerate(lines[2:], start=2) if line.startswith(keys[2])), None)
+        if source is not None:
+            return lines[source + 1:]
     i = 0
     while i < len(lines) and i < len(keys) and lines[i].startswith(keys[i]):
         i += 1
-    rest = "\n".join(lines[i:]) if i else (old_desc or "")
-    rest = rest.lstrip("\n")
-    return f"{block}\n\n{rest}" if rest.strip() else block
+    return lines[i:]
 
 
 def marker_lead_id(desc: str) -> Optional[str]:
