@@ -8,6 +8,7 @@ header and keeps under Trello's rate limit across threads.
 """
 from __future__ import annotations
 
+import base64
 import email.utils
 import hashlib
 import logging
@@ -15,7 +16,7 @@ import threading
 import time
 from collections import deque
 from typing import Any, Callable, Optional, Self
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import gspread
 import requests
@@ -108,6 +109,19 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
+def split_credentials(base_url: Optional[str]) -> tuple[Optional[str], str]:
+    """`http://user:pass@host/x` as (`http://host/x`, 'user:pass'); the URL alone when it has none."""
+    if not base_url:
+        return base_url, ""
+    parts = urlsplit(base_url)
+    if "@" not in parts.netloc:
+        return base_url, ""
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)), \
+        f"{unquote(user)}:{unquote(password)}"
+
+
 def route(url: str, base_url: Optional[str], owns_host: Callable[[str], bool]) -> str:
     """Send a service URL to `base_url` instead, keeping path and query."""
     if not base_url:
@@ -184,7 +198,11 @@ class ServiceSession(requests.Session):
                   post_is_safe: Callable[[str], bool], policy: RetryPolicy,
                   limiter: Optional[SlidingWindowLimiter] = None, service: str = "the service",
                   control: Optional[RunControl] = None) -> Self:
-        self.base_url = base_url
+        self.base_url, credentials = split_credentials(base_url)
+        if credentials:
+            # The Authorization header carries the service's own credentials (Google's
+            # bearer token, Trello's key and token), so the URL's are for the host in between.
+            self.headers["Proxy-Authorization"] = f"Basic {base64.b64encode(credentials.encode()).decode()}"
         self.owns_host = owns_host
         self.post_is_safe = post_is_safe
         self.limiter = limiter

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
+from urllib.parse import unquote, urlsplit
 
 from dotenv import dotenv_values
 
@@ -40,7 +41,14 @@ _HOW_TO_FIX: dict[str, str] = {
     "TRELLO_BOARD_ID": "put the board's short link from its URL (trello.com/b/<id>/...) or its long id"
                        " in .env or the environment",
 }
-_URL_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+(:\d+)?(/[^\s?#]*)?$")
+# Google's spreadsheet ids and Trello's board ids and short links; anything else
+# (a query string, a path) would be pasted into an API path as it stands.
+_ID_SHAPES: dict[str, tuple[re.Pattern[str], str]] = {
+    "SPREADSHEET_ID": (re.compile(r"^[A-Za-z0-9_-]+$"), "letters, digits, - and _ only"),
+    "TRELLO_BOARD_ID": (re.compile(r"^[A-Za-z0-9]+$"), "letters and digits only"),
+}
+# The values .env.example ships with (`your_spreadsheet_id_here`).
+_PLACEHOLDER_RE = re.compile(r"^your_[a-z_]*_here$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every secret value these settings lead to, for log and message redaction."""
         found = [self.trello_api_key, self.trello_token]
+        found += url_credentials(self.google_api_url) + url_credentials(self.trello_api_url)
         private_key = _private_key_text(self.google_credentials_path)
         if private_key:
             found.append(private_key)
@@ -102,6 +111,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None, env_file: Optional[Pa
     problems: list[str] = []
     missing = [name for name in REQUIRED_SERVICE_SETTINGS if not values.get(name)]
     problems += [f"{name} is not set: {_HOW_TO_FIX[name]}." for name in missing]
+    problems += _placeholders_and_shapes(values)
 
     credentials_path = Path(values.get("GOOGLE_CREDENTIALS_PATH") or DEFAULT_CREDENTIALS_PATH)
     problems += _check_credentials_file(credentials_path)
@@ -140,6 +150,21 @@ def load_settings(env: Optional[Mapping[str, str]] = None, env_file: Optional[Pa
     )
 
 
+def _placeholders_and_shapes(values: Mapping[str, str]) -> list[str]:
+    problems = []
+    for name in REQUIRED_SERVICE_SETTINGS:
+        value = values.get(name)
+        if not value:
+            continue
+        if _PLACEHOLDER_RE.match(value):
+            problems.append(f"{name} is still the placeholder '{value}' copied from .env.example: "
+                            f"{_HOW_TO_FIX[name]}.")
+        elif name in _ID_SHAPES and not _ID_SHAPES[name][0].match(value):
+            problems.append(f"{name} is '{value}', which is not an id ({_ID_SHAPES[name][1]}): "
+                            f"{_HOW_TO_FIX[name]}.")
+    return problems
+
+
 def has_service_settings(env: Optional[Mapping[str, str]] = None, env_file: Optional[Path] = Path(".env")) -> bool:
     """Whether any Google or Trello setting is present (none at all means: use the sandbox)."""
     values = _merged(env, env_file, None)
@@ -151,10 +176,20 @@ def _merged(env: Optional[Mapping[str, str]], env_file: Optional[Path],
     """`.env` first, the real environment over it, `overrides` over both; blanks count as unset."""
     merged: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
-        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        merged.update({k: v for k, v in _env_file_values(Path(env_file)).items() if v is not None})
     merged.update(os.environ if env is None else env)
     merged.update(overrides or {})
     return {k: v.strip() for k, v in merged.items() if isinstance(v, str) and v.strip()}
+
+
+def _env_file_values(path: Path) -> dict[str, Optional[str]]:
+    try:
+        return dict(dotenv_values(path, encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position "
+                            f"{exc.start}): save it as UTF-8.") from None
+    except OSError as exc:
+        raise SettingsError(f"{path} cannot be read ({exc.strerror or exc}).") from None
 
 
 def _check_credentials_file(path: Path) -> list[str]:
@@ -171,6 +206,10 @@ def _check_credentials_file(path: Path) -> list[str]:
     needed = ("client_email", "private_key", "token_uri")
     if not isinstance(info, dict) or info.get("type") != "service_account" or not all(info.get(k) for k in needed):
         return [f"GOOGLE_CREDENTIALS_PATH points to {path}, which is not a service-account key: {fix}."]
+    wrong = [k for k in needed if not isinstance(info[k], str)]
+    if wrong:
+        return [f"GOOGLE_CREDENTIALS_PATH points to {path}, whose {', '.join(wrong)} is not text, so it is "
+                f"not a service-account key as Google issues them: {fix}."]
     return []
 
 
@@ -206,7 +245,8 @@ def _percent(text: Optional[str]) -> tuple[float, list[str]]:
 def _rate_limit(text: Optional[str]) -> tuple[int, list[str]]:
     if text is None:
         return DEFAULT_TRELLO_RATE_LIMIT, []
-    if not text.isdigit() or int(text) < 1:
+    # isdigit() alone accepts '²', which int() refuses.
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         return DEFAULT_TRELLO_RATE_LIMIT, [f"TRELLO_RATE_LIMIT is '{text}': set it to a whole number of requests"
                                            " per 10 seconds, at least 1 (Trello allows 100)."]
     return int(text), []
@@ -215,7 +255,36 @@ def _rate_limit(text: Optional[str]) -> tuple[int, list[str]]:
 def _base_url(name: str, text: Optional[str]) -> tuple[Optional[str], list[str]]:
     if text is None:
         return None, []
-    if not _URL_RE.match(text):
-        return None, [f"{name} is '{text}', which is not an http(s) URL: set it to a base URL such as"
+    what = _url_problem(text)
+    if what:
+        return None, [f"{name} is '{text}', {what}: set it to a base URL such as"
                       " http://127.0.0.1:8765, or remove it to use the real service."]
     return text.rstrip("/"), []
+
+
+def _url_problem(text: str) -> str:
+    """What is wrong with a base URL, or '' when it is a usable http(s) URL."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # raises on a port that is not a number or out of range
+    except ValueError as exc:
+        return f"which is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "which is not an http(s) URL"
+    if not parts.hostname:
+        return "which names no host"
+    if parts.query or parts.fragment or any(c.isspace() for c in text):
+        return "which has a query, fragment or space a base URL cannot have"
+    return ""
+
+
+def url_credentials(url: Optional[str]) -> list[str]:
+    """The password and user name inside a URL, for redaction (the logger masks `://user:pass@` too)."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+        return [unquote(v) for v in (parts.password, parts.username) if v] + \
+               [v for v in (parts.password, parts.username) if v]
+    except ValueError:
+        return []

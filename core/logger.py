@@ -27,6 +27,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL), MASK),
     # A PEM cut short (a truncated log line) still must not show its body.
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*"), MASK),
+    # Credentials inside a URL: http://user:password@host.
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://)[^/?#@\s]*@"), r"\1" + MASK + "@"),
     (re.compile(r"ya29\.[A-Za-z0-9_\-.]+"), MASK),
     (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),  # JWTs (token assertions)
     (re.compile(r"(?i)(\bBearer\s+)[^\s\"',;]+"), r"\1" + MASK),
@@ -210,8 +212,38 @@ def _attach_once(target: logging.Filterer) -> None:
         target.filters.insert(0, _REDACTING)
 
 
+class _LogFileHandler(logging.FileHandler):
+    """The daily log file; when it cannot be written (a full disk), one warning and the run carries on."""
+
+    _warned = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if self._warned:
+            return
+        self._warned = True
+        error = sys.exc_info()[1]
+        why = getattr(error, "strerror", None) or error
+        try:
+            sys.stderr.write(f"WARNING: the log file {self.baseFilename} cannot be written ({why}); "
+                             f"the run carries on without it.\n")
+        except (OSError, ValueError):
+            pass
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError:
+            self.handleError(logging.makeLogRecord({}))
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:
+            pass
+
+
 def _file_handler(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8", delay=False)
+    handler = _LogFileHandler(path, encoding="utf-8", delay=False)
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter(FILE_FORMAT))
     _installed.append(handler)

@@ -11,13 +11,14 @@ import fcntl
 import json
 import logging
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from core.errors import LockHeldError
+from core.errors import LockHeldError, SettingsError
 from core.models import Link
 
 log = logging.getLogger("worklead.sync")
@@ -58,21 +59,43 @@ class MappingStore:
     def load(self) -> MappingState:
         if not self.path.exists():
             return MappingState()
+        self._refuse_what_is_not_ours()
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as err:
+            return self._move_aside(err)
+        self._refuse_newer(data)
+        try:
             return _parse(data)
-        except (ValueError, TypeError, AttributeError, KeyError, OSError) as err:
+        except (ValueError, TypeError, AttributeError, KeyError) as err:
             return self._move_aside(err)
 
     def peek(self) -> MappingState:
         """The mapping as stored, leaving an unreadable file in place (for dry runs and reports)."""
+        if self.path.exists():
+            self._refuse_what_is_not_ours()
         try:
-            return _parse(json.loads(self.path.read_text(encoding="utf-8")))
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self._refuse_newer(data)
+            return _parse(data)
         except FileNotFoundError:
             return MappingState()
         except (ValueError, TypeError, AttributeError, KeyError, OSError):
             return MappingState(recovered=f"The mapping file {self.path} cannot be read; the next sync moves it "
                                           f"aside and rebuilds the links.")
+
+    def _refuse_what_is_not_ours(self) -> None:
+        """A device, a folder or a pipe at MAPPING_FILE is never read, renamed or replaced."""
+        if not stat.S_ISREG(self.path.stat().st_mode):
+            raise SettingsError(f"MAPPING_FILE is {self.path}, which is not a regular file; it was left as it "
+                                f"is: set MAPPING_FILE to a file path (default data/mapping.json).")
+
+    def _refuse_newer(self, data: Any) -> None:
+        version = data.get("version") if isinstance(data, dict) else None
+        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+            raise SettingsError(f"The mapping file {self.path} has version {version}, newer than this WorkLead "
+                                f"reads (up to {VERSION}); it was left untouched: run the newer WorkLead, or set "
+                                f"MAPPING_FILE to another file.")
 
     def _move_aside(self, err: Exception) -> MappingState:
         return self.set_aside("corrupt", f"could not be read ({type(err).__name__})")
@@ -89,20 +112,35 @@ class MappingStore:
 
     # -- writing --------------------------------------------------------------------
     def save(self, state: MappingState) -> None:
-        """Write atomically (temp file, fsync, rename), keeping the previous file as .bak."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Write atomically (temp file, fsync, rename), keeping the previous file as .bak.
+
+        A folder that cannot be written (read-only, full) is a MappingWriteError
+        saying what was kept; no temporary file is left behind.
+        """
         text = json.dumps(_serialise(state), indent=2, sort_keys=True) + "\n"
-        if self.path.exists():
-            _write_atomically(self.backup_path, self.path.read_bytes())
-        _write_atomically(self.path, text.encode("utf-8"))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists():
+                self._refuse_what_is_not_ours()
+                _write_atomically(self.backup_path, self.path.read_bytes())
+            _write_atomically(self.path, text.encode("utf-8"))
+        except OSError as exc:
+            raise MappingWriteError(self.path, exc) from None
         _fsync_dir(self.path.parent)
 
     # -- locking --------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the sync lock; a second holder gets LockHeldError naming the first's PID."""
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        if self.path.exists():
+            self._refuse_what_is_not_ours()
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise SettingsError(f"The folder {self.lock_path.parent} for MAPPING_FILE cannot be written "
+                                f"({exc.strerror or exc}); nothing was synced: make it writable, or set "
+                                f"MAPPING_FILE to a file in a folder you can write to.") from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -120,6 +158,17 @@ class MappingStore:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+
+class MappingWriteError(SettingsError):
+    """The mapping file could not be written; the previous one is kept."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        super().__init__(
+            f"The mapping file {path} could not be saved ({exc.strerror or exc}): the changes this run made "
+            f"on the sheet and the board stand, but the file still holds the links of the run before; the "
+            f"next sync finds the new cards again through the sheet's trello_card_id column and the card "
+            f"markers. Free some space or make {path.parent} writable.")
 
 
 def now_iso() -> str:
@@ -168,11 +217,16 @@ def _serialise(state: MappingState) -> dict[str, Any]:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Temporary file, fsync, rename: a reader sees the old or the new file, never half of one."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -43,6 +43,7 @@ class StatusMap:
         if not text or not text.strip():
             return cls()
         mapping = dict(DEFAULT_STATUS_MAP)
+        given: set[str] = set()
         for part in text.split(","):
             if not part.strip():
                 continue
@@ -52,6 +53,9 @@ class StatusMap:
             status = status.upper()
             if status not in STATUSES:
                 raise StatusMapError(f"'{status}' is not one of {', '.join(STATUSES)}")
+            if status in given:
+                raise StatusMapError(f"{status} is given twice")
+            given.add(status)
             if not list_name:
                 raise StatusMapError(f"{status} has no list name")
             mapping[status] = list_name

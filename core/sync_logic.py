@@ -248,17 +248,30 @@ class SyncEngine:
         entry = {"time": now_iso(), "operation": result.operation, "counts": result.as_counts(),
                  "conflicts": result.conflict_details, "exit_code": result.exit_code,
                  "interrupted": result.interrupted}
-        _append_jsonl(self.data_dir / "history.jsonl", entry)
+        path = self.data_dir / "history.jsonl"
+        try:
+            _append_jsonl(path, entry)
+        except OSError as exc:
+            # The run itself is done and its links saved; only its history line is missing.
+            message = f"This run was not added to {path} ({exc.strerror or exc}); the sync itself is complete."
+            log.warning(message)
+            result.messages.append(message)
 
     def _last_history(self) -> dict[str, Any]:
+        """The last readable line of history.jsonl; a damaged file (bad bytes, cut JSON) is read around."""
         path = self.data_dir / "history.jsonl"
-        if not path.exists():
-            return {}
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         try:
-            return json.loads(lines[-1]) if lines else {}
-        except ValueError:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
             return {}
+        for line in reversed(text.splitlines()):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                return entry
+        return {}
 
     def trash(self, leads: list[Lead], reason: str) -> None:
         for lead in leads:
