@@ -23,6 +23,11 @@ DEFAULT_STATUS_MAP: dict[str, str] = {
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "name", "email", "status", "source", "trello_card_id")
 
 TITLE_PREFIX = "Follow-up: "
+# Trello refuses a card name or description longer than this.
+MAX_CARD_TEXT = 16384
+# Each managed field is cut to this, so the block's three lines always fit on a card.
+MAX_FIELD_TEXT = 5000
+ELLIPSIS = "…"
 _MARKER_RE = re.compile(r"^Lead ID:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 _CARD_ID_RE = re.compile(r"^[0-9a-fA-F]{24}$")
 
@@ -170,13 +175,30 @@ def fields_hash(name: str, email: str, source: str) -> str:
 
 
 def card_title(name: str) -> str:
-    return f"{TITLE_PREFIX}{one_line(name)}"
+    return _fit(f"{TITLE_PREFIX}{one_line(name)}", MAX_CARD_TEXT)
 
 
 def managed_block(lead_id: str, email: str, source: str) -> str:
     # One line per field whatever the cells hold: a newline in a cell must not
     # add a line to the card (nor a second `Lead ID:` marker).
-    return f"Lead ID: {one_line(lead_id)}\nEmail: {one_line(email)}\nSource: {one_line(source)}"
+    email, source = (_fit(one_line(v), MAX_FIELD_TEXT) for v in (email, source))
+    return f"Lead ID: {one_line(lead_id)}\nEmail: {email}\nSource: {source}"
+
+
+def shortened_for_trello(lead: "Lead", old_desc: str = "") -> list[str]:
+    """Which of the lead's card texts are cut to fit Trello's limits ('title', 'description')."""
+    cut = []
+    if len(TITLE_PREFIX + one_line(lead.name)) > MAX_CARD_TEXT:
+        cut.append("title")
+    fields = (lead.email, lead.source)
+    if any(len(one_line(v)) > MAX_FIELD_TEXT for v in fields) or \
+            len(_uncut_description(old_desc, lead.id, lead.email, lead.source)) > MAX_CARD_TEXT:
+        cut.append("description")
+    return cut
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - len(ELLIPSIS)] + ELLIPSIS
 
 
 def refresh_description(old_desc: str, lead_id: str, email: str, source: str) -> str:
@@ -185,6 +207,11 @@ def refresh_description(old_desc: str, lead_id: str, email: str, source: str) ->
     A `Lead ID:` line below the block is dropped, so the card carries exactly
     one marker.
     """
+    # Past Trello's limit the end of the user's text goes: the card would be refused whole.
+    return _fit(_uncut_description(old_desc, lead_id, email, source), MAX_CARD_TEXT)
+
+
+def _uncut_description(old_desc: str, lead_id: str, email: str, source: str) -> str:
     block = managed_block(lead_id, email, source)
     rest = "\n".join(line for line in _below_block(old_desc or "") if not _MARKER_RE.match(line))
     rest = rest.lstrip("\n")

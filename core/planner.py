@@ -18,10 +18,13 @@ from core.models import (
     Link,
     SheetSnapshot,
     StatusMap,
+    ELLIPSIS,
+    MAX_CARD_TEXT,
     card_title,
     is_card_id,
     managed_block,
     refresh_description,
+    shortened_for_trello,
 )
 
 MODES = ("initial", "full", "push", "pull", "lead", "card")
@@ -279,6 +282,7 @@ class _Planner:
         self._add(CREATE_CARD, lead, None, None, list_name, f"{why}; created in {list_name}",
                   list_name=list_name, title=card_title(lead.name),
                   desc=managed_block(lead.id, lead.email, lead.source))
+        self._say_shortened(lead)
         self.out.links_after[lead.id] = Link(card_id="", status=row.status, fields=lead.fields_hash)
 
     def _card_deleted(self, row: _Row, link: Link) -> None:
@@ -365,6 +369,7 @@ class _Planner:
                       "the name, email or source changed in the sheet",
                       title=title if card.name != title else None,
                       desc=desc if card.desc != desc else None)
+            self._say_shortened(lead, card.desc)
         return lead.fields_hash
 
     def _adopt_only(self, row: _Row, card: Card, link: Optional[Link]) -> None:
@@ -535,6 +540,13 @@ class _Planner:
              to_value: Optional[str], reason: str, **extra: object) -> None:
         self.out.actions.append(Action(kind, row.id, row.name, card_id, from_value, to_value, reason,
                                        lead=row, **extra))  # type: ignore[arg-type]
+
+    def _say_shortened(self, lead: Lead, old_desc: str = "") -> None:
+        cut = shortened_for_trello(lead, old_desc)
+        if cut:
+            self._say(f"Lead {lead.id} ({lead.name[:40]}): the card's {' and '.join(cut)} would be longer "
+                      f"than Trello's {MAX_CARD_TEXT:,} characters and {'were' if len(cut) > 1 else 'was'} "
+                      f"shortened (ending in {ELLIPSIS}); the sheet keeps the whole text.")
 
     def _say(self, sentence: str) -> None:
         self.out.messages.append(sentence)

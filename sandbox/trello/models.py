@@ -15,6 +15,8 @@ HEX_ID = re.compile(r"[0-9a-fA-F]{24}\Z")
 SHORT_LINK = re.compile(r"[0-9A-Za-z]{8}\Z")
 POS_STEP = 16384.0
 OPEN_CARDS_PER_BOARD = 5000
+# Trello's documented limit for a card name and description (and most other texts).
+MAX_TEXT_LENGTH = 16384
 
 Pos = Union[str, float, int, None]
 
@@ -272,6 +274,7 @@ class TrelloModel:
     # -- cards -------------------------------------------------------------------------
     def add_card(self, list_id: str, name: str = "", desc: str = "", pos: Pos = None,
                  due: Optional[str] = None, closed: bool = False) -> TrelloCard:
+        _check_lengths(name=name, desc=desc)
         lst = self._target_list(list_id)
         board = self.boards[lst.id_board]
         if not closed:
@@ -292,6 +295,7 @@ class TrelloModel:
                     due: Optional[str] = None, clear_due: bool = False,
                     due_complete: Optional[bool] = None) -> TrelloCard:
         card = self.card(card_id)
+        _check_lengths(name=name, desc=desc)
         target = self._target_list(id_list) if id_list is not None else None
         if closed is False and card.closed:
             self._check_room(target.id_board if target else card.id_board)
@@ -378,3 +382,10 @@ class TrelloModel:
     def clear(self) -> None:
         self.boards, self.lists, self.cards = {}, {}, {}
         self.open_cards_per_board = OPEN_CARDS_PER_BOARD
+
+
+def _check_lengths(**values: Optional[str]) -> None:
+    """Trello refuses a card name or description longer than 16,384 characters, changing nothing."""
+    for field_name, value in values.items():
+        if value is not None and len(value) > MAX_TEXT_LENGTH:
+            raise InvalidValue(field_name)

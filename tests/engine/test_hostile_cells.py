@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.models import refresh_description
+from core.models import ELLIPSIS, MAX_CARD_TEXT, refresh_description
 from tests.engine.conftest import World
 
 NAME, EMAIL, SOURCE = 1, 2, 4
@@ -42,3 +42,34 @@ def test_a_hostile_cell_keeps_the_card_to_one_block_and_one_marker_across_refres
 def test_a_block_grown_before_cleaning_is_replaced_whole_and_notes_below_are_kept() -> None:
     old = "Lead ID: 1\nEmail: a@x.io\nphone: 555\nSource: web\n\nmy notes\nLead ID: 7"
     assert refresh_description(old, "1", "b@x.io", "web") == "Lead ID: 1\nEmail: b@x.io\nSource: web\n\nmy notes"
+
+
+LONG = 20_000
+
+
+@pytest.mark.parametrize("column", [NAME, EMAIL, SOURCE])
+def test_a_cell_too_long_for_trello_gives_a_shortened_card_and_says_so(world: World, column: int) -> None:
+    world.set_cell("1", column, "x" * LONG)
+    first = world.engine().full_sync()
+    assert first.failed == 0 and first.exit_code == 0, first.messages
+    card = world.card_for("1")
+    assert card is not None and len(card.name) <= MAX_CARD_TEXT and len(card.desc) <= MAX_CARD_TEXT
+    assert card.desc.split("\n")[0] == "Lead ID: 1"
+    said = [m for m in first.messages if m.startswith("Lead 1 ") and "shortened" in m]
+    assert len(said) == 1 and ("title" in said[0]) is (column == NAME), first.messages
+    again = world.engine().full_sync()
+    assert again.card_updated == 0 and not again.messages, again.messages
+
+
+def test_a_refresh_that_would_overflow_the_users_notes_cuts_their_end_and_says_so(world: World) -> None:
+    world.engine().full_sync()
+    card = world.card_for("1")
+    notes = "n" * (MAX_CARD_TEXT - len(card.desc) - 10)
+    with world.sandbox.lock:
+        world.trello.update_card(card.id, desc=f"{card.desc}\n\n{notes}")
+    world.set_cell("1", EMAIL, "a.much.longer.address.than.before@example.com")
+    result = world.engine().full_sync()
+    assert result.failed == 0 and result.card_updated == 1, result.messages
+    desc = world.card_for("1").desc
+    assert len(desc) == MAX_CARD_TEXT and desc.endswith(ELLIPSIS) and "Email: a.much.longer" in desc
+    assert any("description" in m and "shortened" in m for m in result.messages), result.messages
