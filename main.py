@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional, Sequence
 from cli.actionlog import run_and_report
 from cli.output import Printer
 from cli.session import Session
-from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, Watcher
+from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, MIN_INTERVAL, Watcher
 from core.control import StopRequested
 from core.errors import SettingsError, WorkLeadError
 from core.logger import current_log_file, setup_logging
@@ -97,7 +97,10 @@ def _seconds(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds (0 or more)")
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds (at least {MIN_INTERVAL:g})")
+    if value < MIN_INTERVAL:
+        raise argparse.ArgumentTypeError(f"'{text}' seconds is below the shortest interval, {MIN_INTERVAL:g} s "
+                                         f"(each round asks both services whether anything changed)")
     return value
 
 
@@ -151,10 +154,15 @@ def run_sync(session: Session, printer: Printer, dry_run: bool = False, force_de
 
 
 def held_back_hint(printer: Printer, result: Any) -> None:
-    if getattr(result, "held_back", 0) and not getattr(result, "dry_run", False):
-        printer.warn(f"{result.held_back} deletions or archivings were held back by a safety guard; "
-                     f"everything else was done. Check the sheet and the board; if the deletions are "
-                     f"intended, `python main.py sync --force-delete` does them.")
+    if not getattr(result, "held_back", 0) or getattr(result, "dry_run", False):
+        return
+    if not result.force_would_do_them:
+        printer.warn(f"{result.held_back} deletions or archivings were held back because one side reads as "
+                     f"empty; --force-delete cannot override that guard (see the reason above).")
+        return
+    printer.warn(f"{result.held_back} deletions or archivings were held back by a safety guard; "
+                 f"everything else was done. Check the sheet and the board; if the deletions are "
+                 f"intended, `python main.py sync --force-delete` does them.")
 
 
 def status(session: Session, printer: Printer) -> int:
@@ -267,7 +275,9 @@ class Menu:
             held = getattr(result, "held_back", 0)
             if held:
                 self.printer.plan(list(getattr(result, "held", []) or []), title="Held back", limit=HELD_SHOWN)
-            if held and self.printer.ask(f"Delete/archive {held} items anyway? [y/N] ").strip().lower() in YES:
+            if held and not result.force_would_do_them:
+                held_back_hint(self.printer, result)
+            elif held and self.printer.ask(f"Delete/archive {held} items anyway? [y/N] ").strip().lower() in YES:
                 result = run_sync(self.session, self.printer, force_delete=True)
             return int(result.exit_code)
         return guarded(self.printer, sync)

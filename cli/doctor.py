@@ -18,6 +18,8 @@ TRELLO_CREDENTIALS_FIX = ("copy the API key from https://trello.com/power-ups/ad
                           "with its Token link; put them in TRELLO_API_KEY and TRELLO_TOKEN.")
 HEADER_FIX = f"row 1 of the worksheet must hold the columns {', '.join(REQUIRED_COLUMNS)} (any order)."
 LISTS_FIX = "run `python main.py doctor --fix` to create them, or add them on the board by hand."
+ARCHIVED_LISTS_FIX = ("run `python main.py doctor --fix` to unarchive the archived ones (and create any others), "
+                      "or unarchive them on the board by hand.")
 
 
 @dataclass
@@ -97,18 +99,35 @@ class Doctor:
     def _lists(self, board: Any, settings: Any) -> None:
         wanted = settings.status_map.list_names
         try:
-            missing = board.missing_lists(wanted)
-            if missing and self.fix:
-                board.create_lists(missing)
-                self._add("Trello lists", True, f"created {', '.join(missing)}")
+            if self.fix:
+                # Two `doctor --fix` at once (or one during a sync) would each create the lists.
+                from core.mapping import MappingStore
+
+                with MappingStore(settings.mapping_file).lock():
+                    self._fix_lists(board, wanted)
                 return
+            missing = board.missing_lists(wanted)
+            archived = board.archived_lists(missing)
         except WorkLeadError as exc:
             self._add("Trello lists", False, exc.message, _trello_fix(exc))
             return
         if missing:
-            self._add("Trello lists", False, f"missing {', '.join(missing)}", LISTS_FIX)
+            self._add("Trello lists", False, _missing_detail(missing, archived),
+                      ARCHIVED_LISTS_FIX if archived else LISTS_FIX)
         else:
             self._add("Trello lists", True, ", ".join(wanted))
+
+    def _fix_lists(self, board: Any, wanted: list[str]) -> None:
+        """Bring archived lists back rather than make a second list of the same name; create the rest."""
+        missing = board.missing_lists(wanted)
+        archived = board.archived_lists(missing)
+        for list_id in archived.values():
+            board.unarchive_list(list_id)
+        created = [name for name in missing if name not in archived]
+        board.create_lists(created)
+        done = ([f"unarchived {', '.join(archived)} (it was archived on the board)"] if archived else []) + \
+               ([f"created {', '.join(created)}"] if created else [])
+        self._add("Trello lists", True, "; ".join(done) or ", ".join(wanted))
 
     def _attempt(self, name: str, step: Callable[[], tuple[Any, str]],
                  fix: Callable[[BaseException], str] = lambda exc: "") -> Any:
@@ -125,6 +144,12 @@ class Doctor:
         value, detail = outcome
         self._add(name, True, detail)
         return value
+
+
+def _missing_detail(missing: list[str], archived: dict[str, str]) -> str:
+    gone = [name for name in missing if name not in archived]
+    parts = ([f"archived {', '.join(archived)}"] if archived else []) + ([f"missing {', '.join(gone)}"] if gone else [])
+    return "; ".join(parts)
 
 
 def _board_opened(board: Any) -> tuple[Any, str]:

@@ -22,6 +22,9 @@ from core.errors import WorkLeadError
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 60.0
+# An idle round costs two requests (Drive's modifiedTime, the board's last activity);
+# one round a second keeps that well inside both services' limits.
+MIN_INTERVAL = 1.0
 INTERRUPTED = 130
 
 

@@ -27,6 +27,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from core.config import RetryPolicy, Settings
 from core.control import BACKOFF, LIMIT, RETRY, RunControl, Wait
+from core.errors import ServiceUnavailableError
 
 log = logging.getLogger("worklead.http")
 
@@ -161,6 +162,15 @@ def sent_nothing(exc: requests.RequestException) -> bool:
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+def not_json(service: str, setting: str, exc: ValueError) -> ServiceUnavailableError:
+    """A 2xx answer that is not the API's JSON: say what came back (a proxy's or Wi-Fi sign-in page, usually)."""
+    doc = str(getattr(exc, "doc", "") or "").lstrip()
+    what = "an HTML page" if doc[:1] == "<" else "text that is not JSON" if doc else "an empty answer"
+    return ServiceUnavailableError(
+        f"{service} answered with {what} instead of its API's JSON: check {setting} if it is set, and "
+        f"whatever sits between this machine and {service} (a proxy, a Wi-Fi sign-in page), then try again.")
 
 
 def _retry_after(response: requests.Response) -> Optional[float]:

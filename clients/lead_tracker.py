@@ -16,7 +16,7 @@ from gspread.exceptions import APIError, GSpreadException
 from gspread.urls import DRIVE_FILES_API_V3_URL
 from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
-from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client
+from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client, not_json
 from core.config import Settings
 from core.control import RunControl
 from core.errors import (
@@ -88,8 +88,17 @@ class LeadTracker:
 
     def _columns(self, title: str, header: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
+        twice: dict[str, list[str]] = {}
         for i, name in enumerate(header):
-            found.setdefault(name.strip().lower(), column_letter(i))
+            key = name.strip().lower()
+            if key in found and key in REQUIRED_COLUMNS:
+                twice.setdefault(key, [found[key]]).append(column_letter(i))
+            found.setdefault(key, column_letter(i))
+        if twice:
+            where = "; ".join(f"{name} in columns {', '.join(letters)}" for name, letters in twice.items())
+            raise BadLayoutError(
+                f"Row 1 of worksheet '{title}' has a column more than once ({where}): keep one of each, "
+                f"so WorkLead knows which cell to read and write.")
         missing = [c for c in REQUIRED_COLUMNS if c not in found]
         if missing:
             raise BadLayoutError(
@@ -208,6 +217,8 @@ class LeadTracker:
             raise self._api_error(exc) from None
         except google.auth.exceptions.RefreshError as exc:
             raise self._refresh_error(exc) from None
+        except requests.JSONDecodeError as exc:  # before RequestException: it is one, but an answer came
+            raise not_json("Google", "GOOGLE_API_URL", exc) from None
         except (google.auth.exceptions.TransportError, requests.RequestException):
             raise ServiceUnavailableError(
                 "Could not reach Google (no answer or the connection dropped, after retries): check the"

@@ -13,7 +13,7 @@ from typing import Any, Optional
 import requests
 from trello.exceptions import ResourceUnavailable, Unauthorized
 
-from clients.http import TrelloSession, build_trello_session, sent_nothing, trello_client
+from clients.http import TrelloSession, build_trello_session, not_json, sent_nothing, trello_client
 from core.config import Settings
 from core.control import RunControl
 from core.errors import (
@@ -76,6 +76,25 @@ class WorkTracker:
         """The names (from the status map) that no open list on the board carries."""
         present = {name.casefold() for name in _open_lists(self._known_lists())}
         return [n for n in names if n.casefold() not in present]
+
+    def archived_lists(self, names: list[str]) -> dict[str, str]:
+        """name -> id of an archived list carrying each of `names` (those with an open one are left out)."""
+        lists = self._known_lists()
+        open_names = {name.casefold() for name in _open_lists(lists)}
+        found: dict[str, str] = {}
+        for wanted in names:
+            if wanted.casefold() in open_names:
+                continue
+            for list_id, (name, closed) in lists.items():
+                if closed and name.casefold() == wanted.casefold():
+                    found.setdefault(wanted, list_id)
+        return found
+
+    def unarchive_list(self, list_id: str) -> None:
+        self._fetch(f"/lists/{list_id}", "list", list_id, method="PUT", body={"closed": "false"})
+        with self._lock:
+            if self._lists is not None and list_id in self._lists:
+                self._lists[list_id] = (self._lists[list_id][0], False)
 
     def last_activity(self) -> str:
         board = self._fetch(f"/boards/{self._board_id}", "board", query={"fields": "dateLastActivity"})
@@ -158,14 +177,18 @@ class WorkTracker:
             raise self._unauthorized(_body_text(exc)) from None
         except ResourceUnavailable as exc:
             raise self._unavailable(getattr(exc, "_status", 0), _body_text(exc), what, ident, creating) from None
+        except requests.JSONDecodeError as exc:  # an answer came, but not Trello's
+            if creating:
+                raise _ambiguous() from None
+            raise not_json("Trello", "TRELLO_API_URL", exc) from None
         except requests.RequestException as exc:
             if creating and not sent_nothing(exc):
                 raise _ambiguous() from None
             raise ServiceUnavailableError(
                 "Could not reach Trello (no answer or the connection dropped, after retries): check the network"
                 " connection, or TRELLO_API_URL if it is set, and try again.") from None
-        except ValueError:
-            raise ServiceUnavailableError("Trello answered with something that is not JSON: try again.") from None
+        except ValueError as exc:
+            raise not_json("Trello", "TRELLO_API_URL", exc) from None
 
     def _unauthorized(self, text: str) -> WorkLeadError:
         if "invalid key" in text:

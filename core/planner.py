@@ -92,6 +92,7 @@ class Plan:
     links_after: dict[str, Optional[Link]] = field(default_factory=dict)
     held_back: list[Action] = field(default_factory=list)
     guard: Optional[str] = None
+    guard_overridable: bool = True  # whether --force-delete would let the held-back actions through
     orphans: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     unknown_status: list[str] = field(default_factory=list)
@@ -445,6 +446,10 @@ class _Planner:
 
     def _maybe_no_card(self, row: _Row) -> None:
         if row.lead.id not in self.links and not any(a.lead_id == row.lead.id for a in self.out.actions):
+            if row.status == "LOST":
+                self._say(f"Lead {row.lead.id} ({row.lead.name}) is LOST, and a LOST lead gets no card: "
+                          f"nothing to sync.")
+                return
             self._not_found(row.lead.id, f"Lead {row.lead.id} ({row.lead.name}) has no card yet; "
                                          f"run the initial or full sync to create it.")
 
@@ -505,6 +510,7 @@ class _Planner:
             self.out.links_after.pop(action.lead_id, None)
         if self._one_side_empty():
             # A side that reads as empty proves nothing; keep every link for the next run.
+            self.out.guard_overridable = False
             for lead_id in [k for k, v in self.out.links_after.items() if v is None]:
                 del self.out.links_after[lead_id]
         self._say(reason)
@@ -520,7 +526,9 @@ class _Planner:
         if self._one_side_empty():
             side = "sheet" if self._sheet_empty() else "board"
             return (f"The {side} reads as empty while {len(self.links)} leads are linked; "
-                    f"{n} deletions/archivings held back.")
+                    f"{n} deletions/archivings held back. --force-delete does not override this: an empty "
+                    f"read proves nothing (a wrong WORKSHEET or board, an outage). If the {side} really is "
+                    f"meant to be empty, remove the {'cards in Trello' if side == 'sheet' else 'rows'} yourself.")
         limit = self.opt.max_delete_percent / 100.0 * len(self.links)
         if n > 2 and n > limit and not self.opt.force_delete:
             return (f"{n} deletions/archivings exceed MAX_DELETE_PERCENT={self.opt.max_delete_percent:g}% of "

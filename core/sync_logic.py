@@ -68,6 +68,7 @@ class SyncResult:
     conflict_details: list[str] = field(default_factory=list)
     dry_run: bool = False
     held: list[Action] = field(default_factory=list)  # destructive actions a guard held back
+    force_would_do_them: bool = True  # False when the guard that held them ignores --force-delete
     unknown_target: Optional[str] = None  # a single-item sync named a lead or card that does not exist
     interrupted: bool = False  # stopped (Ctrl-C) before the plan was carried out whole
 
@@ -567,6 +568,7 @@ def _result_from_plan(mode: str, p: Plan, dry_run: bool) -> SyncResult:
                         unknown_target=p.unknown_target)
     result.conflicts = len(p.conflicts)
     result.held_back = len(p.held_back)
+    result.force_would_do_them = p.guard_overridable
     result.skipped = len(p.duplicate_ids) + len(p.unknown_status) + len(p.not_found)
     return result
 
