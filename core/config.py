@@ -266,7 +266,7 @@ def _url_problem(text: str) -> str:
     """What is wrong with a base URL, or '' when it is a usable http(s) URL."""
     try:
         parts = urlsplit(text)
-        parts.port  # raises on a port that is not a number or out of range
+        _ = parts.port  # raises on a port that is not a number or out of range
     except ValueError as exc:
         return f"which is not a valid URL ({exc})"
     if parts.scheme not in ("http", "https"):

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from core.models import (
+    ELLIPSIS,
+    MAX_CARD_TEXT,
     BoardSnapshot,
     Card,
     CellUpdate,
@@ -18,8 +20,6 @@ from core.models import (
     Link,
     SheetSnapshot,
     StatusMap,
-    ELLIPSIS,
-    MAX_CARD_TEXT,
     card_title,
     is_card_id,
     managed_block,
