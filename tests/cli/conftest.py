@@ -121,6 +121,12 @@ def archive_list(sandbox: Sandbox, name: str) -> None:
         model.update_list(model.list_named(name, sandbox.creds.board_id).id, closed=True)
 
 
+def rename_list(sandbox: Sandbox, name: str, new_name: str) -> None:
+    with sandbox.lock:
+        model = trello(sandbox).model
+        model.update_list(model.list_named(name, sandbox.creds.board_id).id, name=new_name)
+
+
 def issued_access_tokens(sandbox: Sandbox) -> list[str]:
     with sandbox.lock:
         return list(google(sandbox).model.tokens)

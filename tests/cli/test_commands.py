@@ -15,6 +15,7 @@ from tests.cli.conftest import (
     board_cards,
     delete_cards,
     interrupt,
+    rename_list,
     set_header,
     spawned,
 )
@@ -116,7 +117,7 @@ def test_doctor_reports_every_check_ok_on_a_good_setup(cli: Cli) -> None:
 
 
 def test_doctor_names_a_missing_list_and_fix_creates_it(cli: Cli) -> None:
-    archive_list(cli.sandbox, "DONE")
+    rename_list(cli.sandbox, "DONE", "Finished")  # an archived one is brought back instead (test_hostile_messages)
     run = cli("doctor")
     assert run.code == 2, run.out
     assert "FAIL" in run.out and "DONE" in run.out and "doctor --fix" in run.out
@@ -333,3 +334,4 @@ def test_doctor_with_a_bad_token_fails_the_trello_check_and_says_how_to_get_one(
     assert "OK   Sheet header" in run.out
     assert "FAIL Trello reachable" in run.out and "trello.com/power-ups/admin" in run.out
     assert "ATTA" + "0" * 64 not in run.out
+
