@@ -183,13 +183,7 @@ class TrelloResponses:
     # -- boards -------------------------------------------------------------------
     def get_board(self, request: Request, board: str) -> dict[str, Any]:
         found = self.model.board(board)
-        body = ser.board_json(found, request.arg("fields"))
-        list_filter = request.arg("lists", "none") or "none"
-        if list_filter not in LIST_FILTERS:
-            raise InvalidValue("lists")
-        if list_filter != "none":
-            body["lists"] = [ser.list_json(lst, request.arg("list_fields"))
-                             for lst in self.model.lists_of(found.id, list_filter)]
+        body = {**ser.board_json(found, request.arg("fields")), **self._nested_lists(request, found.id)}
         card_filter = request.arg("cards", "none") or "none"
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("cards")
@@ -387,7 +381,18 @@ class TrelloResponses:
     def get_member_boards(self, request: Request, member: str, filter: Optional[str] = None) -> list[dict[str, Any]]:
         self.model.member_named(member)
         boards = self.model.boards_of_member(filter or request.arg("filter", "all") or "all")
-        return [ser.board_json(b, request.arg("fields") or "all") for b in boards]
+        return [{**ser.board_json(b, request.arg("fields") or "all"), **self._nested_lists(request, b.id)}
+                for b in boards]
+
+    def _nested_lists(self, request: Request, board_id: str) -> dict[str, Any]:
+        """`lists=open|closed|all` (with `list_fields`) nests the board's lists under "lists"."""
+        list_filter = request.arg("lists", "none") or "none"
+        if list_filter not in LIST_FILTERS:
+            raise InvalidValue("lists")
+        if list_filter == "none":
+            return {}
+        return {"lists": [ser.list_json(lst, request.arg("list_fields"))
+                          for lst in self.model.lists_of(board_id, list_filter)]}
 
     def empty_list(self, request: Request, board: str) -> list[Any]:
         self.model.board(board)

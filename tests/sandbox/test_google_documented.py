@@ -5,6 +5,8 @@ that says how Google answers, and drives the request through the real gspread wh
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import gspread
 import pytest
 from gspread.cell import Cell
@@ -242,3 +244,35 @@ def test_formulas_the_sandbox_cannot_evaluate_say_so(grid: gspread.Worksheet) ->
     grid.update([["=VLOOKUP(1,A1:B2,2,FALSE)", "=NOSUCHNAME", "=1/0", '="a"+1']], "A15",
                 value_input_option=ValueInputOption.user_entered)
     assert grid.get("A15:D15")[0] == ["#N/A", "#NAME?", "#DIV/0!", "#VALUE!"]
+
+
+KEPT = "namedRanges,sheets(properties,merges,basicFilter,protectedRanges)"
+
+
+def test_what_a_sheet_keeps_survives_a_sandbox_restart(tmp_path: Path) -> None:
+    folder = tmp_path / "sandbox"
+    first = Sandbox(folder, port=0, seed=False).start()
+    try:
+        book = gspread_client(first).open_by_key(first.creds.spreadsheet_id)
+        sheet = book.sheet1
+        sheet.update([["$1,200.50", "3/15/2024", "=A2*2"]], "A2", value_input_option=ValueInputOption.user_entered)
+        sheet.update_note("A2", "deal size")
+        sheet.define_named_range("A2:C2", "Deal")
+        sheet.add_protected_range("A1:F1", description="header")
+        sheet.merge_cells("D2:E3")
+        sheet.set_basic_filter("A1:F3")
+        sheet.freeze(rows=1)
+        sheet.update_tab_color("#00FF00")
+        before = book.fetch_sheet_metadata({"fields": KEPT})
+    finally:
+        first.stop()
+    second = Sandbox(folder, port=0, seed=False).start()
+    try:
+        book = gspread_client(second).open_by_key(second.creds.spreadsheet_id)
+        after = book.fetch_sheet_metadata({"fields": KEPT})
+        assert after == before and "namedRanges" in after and "merges" in after["sheets"][0]
+        assert book.sheet1.get_note("A2") == "deal size"
+        assert book.values_get("Deal", params={"valueRenderOption": "UNFORMATTED_VALUE"})["values"] == [
+            [1200.5, 45366, 2401]]
+    finally:
+        second.stop()

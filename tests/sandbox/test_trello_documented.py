@@ -55,6 +55,8 @@ def test_member_boards_honour_filter_and_fields(empty_sandbox: Sandbox) -> None:
     assert closed == [{"id": empty_sandbox.creds.board_id, "name": "WorkLead Pipeline", "closed": True}]
     assert fetch("/members/me/boards", query_params={"filter": "open"}) == []
     assert fetch("/members/me/boards/closed", query_params={"fields": "name"})[0]["name"] == "WorkLead Pipeline"
+    nested = fetch("/members/me/boards", query_params={"fields": "name", "lists": "open", "list_fields": "name"})
+    assert [lst["name"] for lst in nested[0]["lists"]] == ["TODO", "IN_PROGRESS", "DONE", "LOST"]
     full = fetch("/members/me/boards")[0]
     assert {"id", "name", "desc", "closed", "url", "shortUrl", "prefs", "dateLastActivity"} <= set(full)
     bad = requests.get(f"{empty_sandbox.url}/1/members/me/boards", timeout=10, params={
