@@ -25,7 +25,7 @@ from rich.text import Text
 from cli.changes import sentence, sorted_by_lead
 from core.control import Wait
 from core.logger import redact
-from core.sync_logic import FILE_ONLY, Outcome
+from core.sync_logic import FILE_ONLY, Failure, Outcome
 from core.text import shown
 
 log = logging.getLogger("worklead.cli")
@@ -137,6 +137,7 @@ class Printer:
             table.add_row(user_text(label), user_text(value, style))
         self.out.print(table)
         self.bullets(getattr(result, "messages", []) or [])
+        self.bullets([failure_sentence(f) for f in getattr(result, "failures", []) or []], style="red")
         self.bullets([f"conflict: {d}" for d in getattr(result, "conflict_details", []) or []], style="yellow")
 
     def bullets(self, items: Iterable[str], style: str = "") -> None:
@@ -318,6 +319,11 @@ def _operation_title(result: Any) -> str:
     operation = OPERATION_TITLES.get(operation, operation)
     suffix = " (dry run: nothing was changed)" if getattr(result, "dry_run", False) else ""
     return f"Summary: {operation}{suffix}"
+
+
+def failure_sentence(failure: Failure) -> str:
+    """A failed action as the user reads it under the summary."""
+    return f"Lead {failure.lead_id} ({failure.name}): {failure.kind} failed: {failure.error}"
 
 
 def _count_style(key: str, value: int) -> str:

@@ -65,7 +65,7 @@ class WorkTracker:
             raw = self._fetch(f"/cards/{card_id}", "card", card_id, query={
                 "fields": CARD_FIELDS, "list": "true", "list_fields": LIST_FIELDS})
         except NotFoundError as exc:
-            if getattr(exc, "status", None) == 404:
+            if exc.status == 404:
                 return None
             raise
         lst = raw.get("list") or {}
@@ -210,20 +210,18 @@ class WorkTracker:
                 return _ambiguous()
             return ServiceUnavailableError(f"Trello kept failing (HTTP {status}) after retries: try again later.")
         if status in (400, 404) and what == "board":
-            error = NotFoundError(f"Trello board {board} was not found: check TRELLO_BOARD_ID (the short link from"
-                                  " the board's URL, trello.com/b/<id>/..., or its long id).")
-        elif status in (400, 404) and what == "card" and ident:
+            return NotFoundError(f"Trello board {board} was not found: check TRELLO_BOARD_ID (the short link from"
+                                 " the board's URL, trello.com/b/<id>/..., or its long id).", status)
+        if status in (400, 404) and what == "card" and ident:
             why = "no such card" if status == 404 else "not a card id"
-            error = NotFoundError(f"Trello card {ident} was not found ({why}).")
-        elif status in (400, 404) and what == "list":
-            error = NotFoundError(f"Trello refused to use a list on board {board}: run `python main.py doctor`.")
-        elif status == 403:
+            return NotFoundError(f"Trello card {ident} was not found ({why}).", status)
+        if status in (400, 404) and what == "list":
+            return NotFoundError(f"Trello refused to use a list on board {board}: run `python main.py doctor`.",
+                                 status)
+        if status == 403:
             return AccessDeniedError(f"The Trello token in TRELLO_TOKEN may not change board {board}: generate the"
                                      " token with write access, as a member of the board.")
-        else:
-            return ServiceUnavailableError(f"Trello refused a request (HTTP {status}): {text[:200]}")
-        error.status = status  # type: ignore[attr-defined]
-        return error
+        return ServiceUnavailableError(f"Trello refused a request (HTTP {status}): {text[:200]}")
 
 
 def _list_entries(raw_lists: list[dict[str, Any]]) -> dict[str, tuple[str, bool]]:

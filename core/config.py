@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from dotenv import dotenv_values
 
-from core.errors import SettingsError
-from core.models import StatusMap, StatusMapError
+from core.errors import SettingsError, StatusMapError
+from core.models import StatusMap
 
 # Settings that say "use a real Google sheet and Trello board". With none of
 # them the CLI falls back to the sandbox; with some of them the rest must follow.
@@ -129,9 +129,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None, env_file: Optional[Pa
         urls[name], problem = _base_url(name, values.get(name))
         problems += problem
     if problems:
-        error = SettingsError("\n".join(problems))
-        error.problems = problems  # type: ignore[attr-defined]
-        raise error
+        raise SettingsError("\n".join(problems), problems)
     return Settings(
         google_credentials_path=credentials_path,
         spreadsheet_id=values["SPREADSHEET_ID"],

@@ -5,6 +5,8 @@ these, so nothing raw (and no secret inside a raw message) reaches the user.
 """
 from __future__ import annotations
 
+from typing import Optional, Sequence
+
 
 class WorkLeadError(Exception):
     """Base: `str(err)` is the user-facing sentence."""
@@ -19,9 +21,23 @@ class WorkLeadError(Exception):
 class SettingsError(WorkLeadError):
     """A setting is missing or wrong (names the setting and the fix)."""
 
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        # One sentence per problem found, when several were found at once.
+        self.problems: list[str] = list(problems) or [message]
+
+
+class StatusMapError(ValueError):
+    """STATUS_MAP is not a one-to-one map of the four statuses to list names (becomes a SettingsError)."""
+
 
 class NotFoundError(WorkLeadError):
     """A spreadsheet, worksheet, board, list or card does not exist."""
+
+    def __init__(self, message: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        # The HTTP status that said so, when there was one: 404 means gone, 400 a malformed id.
+        self.status = status
 
 
 class AccessDeniedError(WorkLeadError):

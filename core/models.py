@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from core.errors import StatusMapError
 from core.text import one_line
 
 STATUSES: tuple[str, ...] = ("NEW", "CONTACTED", "QUALIFIED", "LOST")
@@ -30,10 +31,6 @@ MAX_FIELD_TEXT = 5000
 ELLIPSIS = "…"
 _MARKER_RE = re.compile(r"^Lead ID:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 _CARD_ID_RE = re.compile(r"^[0-9a-fA-F]{24}$")
-
-
-class StatusMapError(ValueError):
-    """STATUS_MAP is not a one-to-one map of the four statuses to list names."""
 
 
 @dataclass(frozen=True)

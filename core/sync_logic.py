@@ -65,6 +65,7 @@ class SyncResult:
     held_back: int = 0
     plan: list[Action] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     conflict_details: list[str] = field(default_factory=list)
     dry_run: bool = False
     held: list[Action] = field(default_factory=list)  # destructive actions a guard held back
@@ -86,6 +87,16 @@ class SyncResult:
         names = ("created", "moved", "sheet_updated", "card_updated", "archived", "deleted", "conflicts",
                  "skipped", "failed", "held_back")
         return {name: getattr(self, name) for name in names}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An action that could not be carried out: for which lead, what, and why (one sentence)."""
+
+    lead_id: str
+    name: str
+    kind: str
+    error: str
 
 
 @dataclass
@@ -445,9 +456,8 @@ class _Apply:
             # unrecorded); its text may carry a URL or a secret, so only the log file gets the details.
             log.debug("%s for lead %s failed unexpectedly", a.kind, a.lead_id, exc_info=err)
             reason = f"unexpected {type(err).__name__} (details in the log file)"
-        message = f"Lead {a.lead_id} ({a.name}): {a.kind} failed: {reason}"
-        log.error(message, extra=FILE_ONLY)
-        self.result.messages.append(message)
+        log.error("Lead %s (%s): %s failed: %s", a.lead_id, a.name, a.kind, reason, extra=FILE_ONLY)
+        self.result.failures.append(Failure(a.lead_id, a.name, a.kind, reason))
         self._report(a, error=reason)
 
     # -- the sheet --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from rich.console import Console
 from cli.output import BarProgress, Printer, RedactingStream
 from core.logger import redact
 from core.planner import Action
-from core.sync_logic import SyncResult
+from core.sync_logic import Failure, SyncResult
 
 BOX_CHARS = set("─│┃━┏┓┗┛┡┩╇╈┼╭╮╰╯")
 
@@ -48,6 +48,13 @@ def test_a_piped_summary_is_plain_readable_text(capsys: pytest.CaptureFixture[st
     assert ["Created", "3"] in lines and ["Failed", "1"] in lines and ["Held", "back", "0"] in lines
     assert "Updated in the sheet" in text and "Card updates" in text
     assert "- lead 9: unknown status PENDING" in text
+
+
+def test_each_failed_action_is_a_sentence_under_the_summary() -> None:
+    printer, buffer = plain_printer()
+    failure = Failure(lead_id="9", name="Ada Lovelace", kind="create_card", error="Trello kept failing.")
+    printer.summary(SyncResult(operation="full", failed=1, failures=[failure]))
+    assert "- Lead 9 (Ada Lovelace): create_card failed: Trello kept failing." in buffer.getvalue()
 
 
 def test_the_dry_run_table_shows_lead_name_action_change_and_reason() -> None:

@@ -33,7 +33,7 @@ def env(key_file: Path) -> dict[str, str]:
 def problems(env: dict[str, str]) -> list[str]:
     with pytest.raises(SettingsError) as err:
         load_settings(env=env, env_file=None)
-    return err.value.problems  # type: ignore[attr-defined]
+    return err.value.problems
 
 
 def test_complete_settings_load_with_the_documented_defaults(env: dict[str, str]) -> None:

@@ -79,7 +79,8 @@ def test_one_failed_card_fails_that_lead_only_and_the_others_go_on(tmp_path: Pat
     board.move_card = move  # type: ignore[method-assign]
     result = eng.full_sync()
     assert (result.moved, result.failed, result.exit_code) == (2, 1, 1)
-    assert not any("s3cr3t" in m for m in result.messages)
+    assert [(f.lead_id, f.kind) for f in result.failures] == [("2", "move_card")]
+    assert not any("s3cr3t" in text for text in result.messages + [f.error for f in result.failures])
     board.move_card = broken  # type: ignore[method-assign]
     retry = eng.full_sync()  # the failed lead's baseline did not move, so it is retried
     assert [(a.kind, a.lead_id) for a in retry.plan] == [("move_card", "2")]
