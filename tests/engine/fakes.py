@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional
 
 from core.config import Settings
-from core.errors import AmbiguousWriteError, ServiceUnavailableError
+from core.errors import AmbiguousWriteError, NotFoundError, ServiceUnavailableError
 from core.models import DEFAULT_STATUS_MAP, BoardSnapshot, Card, CellUpdate, Lead, SheetSnapshot, StatusMap
 
 COLUMNS = ("id", "name", "email", "status", "source", "trello_card_id")
@@ -32,12 +32,11 @@ class FakeSheet:
 
     def __init__(self, leads: list[dict[str, str]] | None = None) -> None:
         self.rows: list[dict[str, str]] = [dict(_blank_row(), **r) for r in (leads or [])]
-        self.requests = 0
         self.writes: list[list[CellUpdate]] = []
         self.fail_writes = False
+        self.version = 0  # what modified_time shows: changes with every write
 
     def read(self) -> SheetSnapshot:
-        self.requests += 1
         leads = [Lead(row=i + 2, **{_FIELD[k]: v for k, v in r.items()}) for i, r in enumerate(self.rows)]
         return SheetSnapshot(title="Leads", header=list(COLUMNS), leads=leads,
                              columns={c: "ABCDEF"[i] for i, c in enumerate(COLUMNS)})
@@ -45,19 +44,19 @@ class FakeSheet:
     def write_cells(self, updates: list[CellUpdate]) -> None:
         if not updates:
             return
-        self.requests += 1
         if self.fail_writes:
             raise ServiceUnavailableError("The sheet is unavailable.")
+        self.version += 1
         self.writes.append(list(updates))
         for u in updates:
             self.rows[u.row - 2][u.column] = u.value
 
     def append_rows(self, rows: list[dict[str, str]]) -> None:
-        self.requests += 1
+        self.version += 1
         self.rows += [dict(_blank_row(), **r) for r in rows]
 
     def delete_rows(self, leads: list[Lead]) -> list[str]:
-        self.requests += 2
+        self.version += 1
         deleted = []
         for lead in sorted(leads, key=lambda x: -x.row):
             i = lead.row - 2
@@ -67,7 +66,7 @@ class FakeSheet:
         return deleted
 
     def modified_time(self) -> str:
-        return "2026-01-01T00:00:00Z"
+        return f"version {self.version}"
 
     # helpers for tests
     def row(self, lead_id: str) -> dict[str, str]:
@@ -82,7 +81,7 @@ class FakeBoard:
         self.lists = {name: f"list{i}" for i, name in enumerate(list_names or DEFAULT_STATUS_MAP.values())}
         self.cards: dict[str, Card] = {}
         self._ids = itertools.count(1)
-        self.requests = 0
+        self.version = 0  # what last_activity shows: changes with every write
         self.fail_create_ambiguously = 0  # the next N creates happen, then fail ambiguously
 
     def new_id(self) -> str:
@@ -91,14 +90,13 @@ class FakeBoard:
     def add(self, title: str, desc: str, list_name: str, closed: bool = False) -> Card:
         card = Card(self.new_id(), title, desc, self.lists[list_name], list_name, closed)
         self.cards[card.id] = card
+        self.version += 1
         return card
 
     def read(self) -> BoardSnapshot:
-        self.requests += 2
         return BoardSnapshot("board", dict(self.lists), list(self.cards.values()))
 
     def create_card(self, list_name: str, title: str, desc: str) -> Card:
-        self.requests += 1
         card = self.add(title, desc, list_name)
         if self.fail_create_ambiguously:
             self.fail_create_ambiguously -= 1
@@ -106,25 +104,27 @@ class FakeBoard:
         return card
 
     def move_card(self, card_id: str, list_name: str) -> None:
-        self.requests += 1
-        self.cards[card_id] = replace(self.cards[card_id], list_name=list_name, list_id=self.lists[list_name])
+        self._change(card_id, list_name=list_name, list_id=self.lists[list_name])
 
     def archive_card(self, card_id: str) -> None:
-        self.requests += 1
-        self.cards[card_id] = replace(self.cards[card_id], closed=True)
+        self._change(card_id, closed=True)
 
     def update_card(self, card_id: str, title: Optional[str] = None, desc: Optional[str] = None) -> None:
-        self.requests += 1
-        card = self.cards[card_id]
-        self.cards[card_id] = replace(card, name=title if title is not None else card.name,
-                                      desc=desc if desc is not None else card.desc)
+        card = self.cards.get(card_id)
+        self._change(card_id, name=title if title is not None or card is None else card.name,
+                     desc=desc if desc is not None or card is None else card.desc)
 
     def get_card(self, card_id: str) -> Optional[Card]:
-        self.requests += 1
         return self.cards.get(card_id)
 
     def last_activity(self) -> str:
-        return "2026-01-01T00:00:00Z"
+        return f"version {self.version}"
+
+    def _change(self, card_id: str, **fields: object) -> None:
+        if card_id not in self.cards:
+            raise NotFoundError(f"Trello card {card_id} was not found (no such card).", 404)
+        self.cards[card_id] = replace(self.cards[card_id], **fields)  # type: ignore[arg-type]
+        self.version += 1
 
     def open_cards(self) -> list[Card]:
         return [c for c in self.cards.values() if not c.closed]
