@@ -40,7 +40,7 @@ def test_a_hostile_setting_is_one_sentence_naming_it(env: dict[str, str], name: 
                                                      words: list[str]) -> None:
     with pytest.raises(SettingsError) as err:
         load_settings(env={**env, name: value}, env_file=None)
-    found = err.value.problems  # type: ignore[attr-defined]
+    found = err.value.problems
     assert len(found) == 1 and all(w in found[0] for w in words), found
 
 
