@@ -104,11 +104,65 @@ class MappingStore:
         """Move the file out of the way, loudly; the caller rebuilds the links."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}")
+        n = 1
+        while aside.exists():  # two set aside within a second: never replace the first
+            aside = self.path.with_name(f"{self.path.name}.{label}-{stamp}-{n}")
+            n += 1
         os.replace(self.path, aside)
         message = (f"The mapping file {self.path} {why}; it was moved to {aside.name} and the links are "
                    f"rebuilt from the sheet's trello_card_id column and the card markers.")
         log.warning(message)
         return MappingState(recovered=message)
+
+    # -- one file per pair ------------------------------------------------------------
+    def load_for(self, spreadsheet_id: str, board_id: str) -> MappingState:
+        """The links of this sheet and board.
+
+        A file of another pair is set aside (`.other-<time>`); a file this pair left aside
+        earlier is brought back, so switching pairs back and forth loses no baseline.
+        """
+        state = self.load()
+        if self.path.exists() and not state.belongs_to(spreadsheet_id, board_id):
+            state = self.set_aside("other", _other_pair(state))
+        if self.path.exists():
+            return state
+        aside = self._aside_of(spreadsheet_id, board_id)
+        if aside is None:
+            return state
+        os.replace(aside, self.path)
+        message = (f"The mapping file of this sheet and board, set aside as {aside.name} when another pair "
+                   f"was configured, is back in use as {self.path}.")
+        log.warning(message)
+        restored = self.load()
+        restored.recovered = message if state.recovered is None else f"{state.recovered} {message}"
+        return restored
+
+    def peek_for(self, spreadsheet_id: str, board_id: str) -> MappingState:
+        """What load_for would give, moving nothing (dry runs and reports)."""
+        state = self.peek()
+        if self.path.exists() and state.belongs_to(spreadsheet_id, board_id):
+            return state
+        aside = self._aside_of(spreadsheet_id, board_id)
+        if aside is not None:
+            restored = _parse(json.loads(aside.read_text(encoding="utf-8")))
+            restored.recovered = (f"The mapping file of this sheet and board, set aside as {aside.name}, "
+                                  f"is brought back by the next sync.")
+            return restored
+        if self.path.exists() and state.recovered is None:
+            return MappingState(recovered=f"The mapping file {self.path} {_other_pair(state)}; the next sync "
+                                          f"sets it aside and rebuilds the links.")
+        return state
+
+    def _aside_of(self, spreadsheet_id: str, board_id: str) -> Optional[Path]:
+        """The newest file set aside for exactly this pair, if any."""
+        for path in sorted(self.path.parent.glob(f"{self.path.name}.other-*"), reverse=True):
+            try:
+                state = _parse(json.loads(path.read_text(encoding="utf-8")))
+            except (ValueError, TypeError, AttributeError, KeyError, OSError):
+                continue
+            if (state.spreadsheet_id, state.board_id) == (spreadsheet_id, board_id):
+                return path
+        return None
 
     # -- writing --------------------------------------------------------------------
     def save(self, state: MappingState) -> None:
@@ -136,7 +190,7 @@ class MappingStore:
             self._refuse_what_is_not_ours()
         try:
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise SettingsError(f"The folder {self.lock_path.parent} for MAPPING_FILE cannot be written "
                                 f"({exc.strerror or exc}); nothing was synced: make it writable, or set "
@@ -169,6 +223,11 @@ class MappingWriteError(SettingsError):
             f"on the sheet and the board stand, but the file still holds the links of the run before; the "
             f"next sync finds the new cards again through the sheet's trello_card_id column and the card "
             f"markers. Free some space or make {path.parent} writable.")
+
+
+def _other_pair(state: MappingState) -> str:
+    return (f"belongs to another sheet and board (spreadsheet {state.spreadsheet_id}, board "
+            f"{state.board_id})")
 
 
 def now_iso() -> str:
@@ -218,7 +277,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
     """Temporary file, fsync, rename: a reader sees the old or the new file, never half of one."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as fh:
+        # Owner only: links and baselines say who the leads are (and the sandbox's folder must stay private).
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

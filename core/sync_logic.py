@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -200,10 +201,8 @@ class SyncEngine:
         if dry_run:
             return self._plan_only(mode, target, force_delete)
         with self.mapping.lock():
-            state = self.mapping.load()
             sheet, board = self._read_sides()
-            if not state.belongs_to(self.settings.spreadsheet_id, board.board_id):
-                state = self.mapping.set_aside("other", self._other_pair(state))
+            state = self.mapping.load_for(self.settings.spreadsheet_id, board.board_id)
             state.spreadsheet_id, state.board_id = self.settings.spreadsheet_id, board.board_id
             p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
             result = _result_from_plan(mode, p, dry_run=False)
@@ -224,18 +223,9 @@ class SyncEngine:
         _planned_counts(result, p)
         return result
 
-    @staticmethod
-    def _other_pair(state: MappingState) -> str:
-        return (f"belongs to another sheet and board (spreadsheet {state.spreadsheet_id}, board "
-                f"{state.board_id})")
-
     def _peek_state(self, board: BoardSnapshot) -> MappingState:
         """The stored links without touching the file (dry runs and reports)."""
-        state = self.mapping.peek()
-        if not state.belongs_to(self.settings.spreadsheet_id, board.board_id):
-            return MappingState(recovered=f"The mapping file {self.mapping.path} {self._other_pair(state)}; "
-                                          f"the next sync sets it aside and rebuilds the links.")
-        return state
+        return self.mapping.peek_for(self.settings.spreadsheet_id, board.board_id)
 
     def _read_sides(self) -> tuple[SheetSnapshot, BoardSnapshot]:
         sheet = self.sheet.read()
@@ -604,6 +594,7 @@ def _log_plan(p: Plan) -> None:
 
 def _append_jsonl(path: Path, entry: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
+    # Owner only: whole lead rows (names, e-mail addresses) go into these files.
+    with open(path, "a", encoding="utf-8", opener=lambda p, flags: os.open(p, flags, 0o600)) as fh:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
         fh.flush()

@@ -68,3 +68,50 @@ def test_second_sync_is_refused_and_told_which_process_holds_the_lock(tmp_path: 
     assert info.value.exit_code == 3
     with store.lock():  # released after the first holder finished
         pass
+
+
+def _pair_state(spreadsheet_id: str, board_id: str, card_id: str) -> MappingState:
+    return MappingState({"1": Link(card_id, "NEW", "f", "t")}, "now", 1, spreadsheet_id=spreadsheet_id,
+                        board_id=board_id)
+
+
+def test_a_pairs_mapping_is_set_aside_for_another_pair_and_brought_back_when_it_returns(tmp_path: Path):
+    store = MappingStore(tmp_path / "mapping.json")
+    store.save(_pair_state("sheet-a", "board-a", "a" * 24))
+    other = store.load_for("sheet-b", "board-b")
+    assert other.links == {} and other.recovered and "another sheet and board" in other.recovered
+    store.save(_pair_state("sheet-b", "board-b", "b" * 24))
+    back = store.load_for("sheet-a", "board-a")
+    assert back.links == {"1": Link("a" * 24, "NEW", "f", "t")}
+    assert back.recovered and "back in use" in back.recovered
+    # B's links went aside in turn, and come back the same way.
+    assert store.load_for("sheet-b", "board-b").links == {"1": Link("b" * 24, "NEW", "f", "t")}
+    assert len(list(tmp_path.glob("mapping.json.other-*"))) == 1
+
+
+def test_a_dry_run_sees_the_set_aside_baselines_without_moving_any_file(tmp_path: Path):
+    store = MappingStore(tmp_path / "mapping.json")
+    store.save(_pair_state("sheet-a", "board-a", "a" * 24))
+    store.load_for("sheet-b", "board-b")
+    store.save(_pair_state("sheet-b", "board-b", "b" * 24))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert store.peek_for("sheet-a", "board-a").links == {"1": Link("a" * 24, "NEW", "f", "t")}
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_two_files_set_aside_within_one_second_are_both_kept(tmp_path: Path):
+    store = MappingStore(tmp_path / "mapping.json")
+    for n in range(3):
+        store.save(_pair_state(f"sheet-{n}", f"board-{n}", "c" * 24))
+        store.load_for("sheet-x", "board-x")
+    assert len(list(tmp_path.glob("mapping.json.other-*"))) == 3
+
+
+def test_mapping_trash_and_history_files_are_readable_by_their_owner_only(tmp_path: Path):
+    store = MappingStore(tmp_path / "mapping.json")
+    store.save(MappingState({"1": Link("c1")}))
+    store.save(MappingState({"1": Link("c2")}))
+    with store.lock():
+        pass
+    for path in (store.path, store.backup_path, store.lock_path):
+        assert path.stat().st_mode & 0o777 == 0o600, path
