@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from cli.actionlog import run_and_report
-from cli.output import Printer
+from cli.output import Printer, held_back_sentence
 from cli.session import Session
 from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, MIN_INTERVAL, Watcher
 from core.control import StopRequested
@@ -49,7 +49,7 @@ EXIT_CODES = """exit codes:
   0    done
   1    some items failed (the rest were done)
   2    settings or usage error (doctor says what to fix)
-  3    another sync holds the lock
+  3    another sync holds the lock (or this folder's sandbox already serves)
   4    a safety guard held back deletions (everything else was done)
   130  stopped with Ctrl-C"""
 
@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--runs", type=_positive_int, default=None, metavar="N", help="stop after N rounds")
     doctor = command("doctor", "check the settings, access, sheet header and lists (menu 0)")
     doctor.add_argument("--fix", action="store_true", help="create missing Trello lists")
+    command("reset", "with --sandbox only: the demo data back, and the sandbox's own mapping, trash and "
+                     "history emptied")
     serve = command("sandbox", "serve the local sandbox alone and print the settings that point at it")
     serve.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (default 8765)")
     return parser
@@ -156,13 +158,7 @@ def run_sync(session: Session, printer: Printer, dry_run: bool = False, force_de
 def held_back_hint(printer: Printer, result: Any) -> None:
     if not getattr(result, "held_back", 0) or getattr(result, "dry_run", False):
         return
-    if not result.force_would_do_them:
-        printer.warn(f"{result.held_back} deletions or archivings were held back because one side reads as "
-                     f"empty; --force-delete cannot override that guard (see the reason above).")
-        return
-    printer.warn(f"{result.held_back} deletions or archivings were held back by a safety guard; "
-                 f"everything else was done. Check the sheet and the board; if the deletions are "
-                 f"intended, `python main.py sync --force-delete` does them.")
+    printer.warn(held_back_sentence(result))
 
 
 def status(session: Session, printer: Printer) -> int:
@@ -185,9 +181,22 @@ def watch(session: Session, printer: Printer, interval: float, runs: Optional[in
     return Watcher(session.engine, printer, interval=interval, runs=runs).run()
 
 
+def reset(session: Session, printer: Printer) -> int:
+    session.reset_sandbox()
+    printer.line("The sandbox is back to its demo data, with no cards yet; its own mapping, trash and "
+                 "history are emptied. The next `python main.py --sandbox sync` creates the demo cards.")
+    return 0
+
+
 # -- subcommands ----------------------------------------------------------------------
 def run_command(args: argparse.Namespace, session: Session, printer: Printer) -> int:
     command = args.command
+    if command == "reset":
+        if not args.sandbox:
+            printer.error("reset works on the sandbox only, never on a real sheet or board: "
+                          "python main.py --sandbox reset")
+            return 2
+        return guarded(printer, lambda: reset(session, printer))
     if command == "doctor":
         return guarded(printer, lambda: doctor(session, printer, args.fix))
     if command == "status":
@@ -241,6 +250,8 @@ class Menu:
             try:
                 try:
                     self.printer.line(MENU)
+                    if self.session.sandbox_web_url:
+                        self.printer.line(f"Watch the sandbox's sheet and board at {self.session.sandbox_web_url}")
                     answer = self.printer.ask("Enter your choice: ").strip()
                 except KeyboardInterrupt:
                     answer = "Q"  # Ctrl-C at the menu itself quits; nothing ran, so nothing to claim
@@ -297,13 +308,18 @@ class Menu:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
+        from cli.webrun import runner_for
+        from sandbox import SandboxBusy
         from sandbox.cli import serve
 
         try:
-            return serve(port=args.port)
+            return serve(port=args.port, runner_for=runner_for)
         except KeyboardInterrupt:  # pressed while it was still starting up
             print("\nSandbox stopped.")
             return 0
+        except SandboxBusy as exc:
+            Printer().error(exc.message)
+            return 3
         except OSError as exc:
             Printer().error(f"The sandbox cannot listen on port {args.port} ({exc.strerror or exc}); "
                             f"pick another with --port, or --port 0 for any free one.")

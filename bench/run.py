@@ -81,6 +81,8 @@ class Server:
     def __init__(self, data_dir: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.env_file = data_dir / "sandbox.env"
+        self.token = ""
         self.proc = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", str(self.port),
                                       "--data-dir", str(data_dir)], cwd=REPO,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -91,16 +93,24 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.url}/_sandbox/requests", timeout=1)
-                return
+                # The control endpoints need the token the sandbox writes to sandbox.env when it serves.
+                self.token = _env_value(self.env_file, "SANDBOX_TOKEN")
+                if self.token and requests.get(f"{self.url}/_sandbox/requests", timeout=1,
+                                               headers=self._auth()).ok:
+                    return
             except requests.ConnectionError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError("the sandbox did not start")
 
     def control(self, method: str, name: str, body: Any = None) -> Any:
-        response = requests.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=30)
+        response = requests.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=30,
+                                    headers=self._auth())
         response.raise_for_status()
         return response.json()
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
     def log(self) -> list[dict[str, Any]]:
         return self.control("GET", "requests")["requests"]
@@ -111,6 +121,14 @@ class Server:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def _env_value(path: Path, name: str) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    return next((x.split("=", 1)[1] for x in lines if x.startswith(f"{name}=")), "")
 
 
 def _free_port() -> int:

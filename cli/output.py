@@ -127,7 +127,7 @@ class Printer:
     # -- results ---------------------------------------------------------------
     def summary(self, result: Any) -> None:
         counts = _counts(result)
-        title = _operation_title(result)
+        title = operation_title(result)
         table = self._table(title, show_header=False)
         table.add_column("what")
         table.add_column("count", justify="right")
@@ -186,7 +186,7 @@ class Printer:
             table.add_column(name, overflow="fold")
         for action, note in rows[:limit]:
             table.add_row(user_text(getattr(action, "lead_id", "")), user_text(getattr(action, "name", "")),
-                          user_text(_s(getattr(action, "kind", "")) + note), user_text(_change(action)),
+                          user_text(_s(getattr(action, "kind", "")) + note), user_text(change_text(action)),
                           user_text(getattr(action, "reason", "")))
         self.out.print(table)
         if limit is not None and len(rows) > limit:
@@ -314,7 +314,17 @@ OPERATION_TITLES = {"initial": "Initial sync", "full": "Full sync", "push": "She
                     "pull": "Trello -> Sheets", "lead": "One lead -> task", "card": "One task -> lead"}
 
 
-def _operation_title(result: Any) -> str:
+def held_back_sentence(result: Any) -> str:
+    """What the CLI and the sandbox's web view say when a safety guard held deletions back."""
+    if not result.force_would_do_them:
+        return (f"{result.held_back} deletions or archivings were held back because one side reads as empty; "
+                f"--force-delete cannot override that guard (see the reason above).")
+    return (f"{result.held_back} deletions or archivings were held back by a safety guard; everything else "
+            f"was done. Check the sheet and the board; if the deletions are intended, `python main.py sync "
+            f"--force-delete` does them.")
+
+
+def operation_title(result: Any) -> str:
     operation = _s(getattr(result, "operation", "")) or "sync"
     operation = OPERATION_TITLES.get(operation, operation)
     suffix = " (dry run: nothing was changed)" if getattr(result, "dry_run", False) else ""
@@ -332,7 +342,8 @@ def _count_style(key: str, value: int) -> str:
     return {"failed": "bold red", "conflicts": "yellow", "held_back": "yellow"}.get(key, "green")
 
 
-def _change(action: Any) -> str:
+def change_text(action: Any) -> str:
+    """'NEW -> CONTACTED', as the plan table and the action lines show a change."""
     before, after = getattr(action, "from_value", None), getattr(action, "to_value", None)
     if before is None and after is None:
         return ""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from cli.output import BarProgress
 from core.control import RunControl
+from core.errors import SettingsError
 
 if TYPE_CHECKING:  # the clients import gspread and py-trello: loaded only once a command needs them
     from clients.lead_tracker import LeadTracker
@@ -54,6 +55,7 @@ class Session:
         self._on_settings = on_settings
         self._progress = progress
         self._sandbox: Any = None
+        self._running_env: dict[str, str] = {}
         self._settings: Any = None
         self._engine: Any = None
         # One per session: a Ctrl-C sets its stop request, and its waits show on the progress line.
@@ -95,9 +97,12 @@ class Session:
 
     def _load(self) -> Any:
         from core.config import has_service_settings, load_settings
-        from core.errors import SettingsError
 
         if not self.use_sandbox and not has_service_settings(env_file=ENV_FILE):
+            hint = misspelt_names(ENV_FILE)
+            if hint:  # settings under the wrong names mean a real pair was meant: never the demo instead
+                raise SettingsError(f"{ENV_FILE} names no setting WorkLead knows, so nothing was run: {hint} "
+                                    f"Setting names are upper case, as in .env.example.")
             self._notice("No Google or Trello settings were found (.env or environment), so WorkLead "
                          "runs against the local sandbox in data/sandbox/. See README.md to connect "
                          "your own sheet and board.")
@@ -114,12 +119,65 @@ class Session:
         return dataclasses.replace(settings, sandbox=True)
 
     def _start_sandbox(self) -> dict[str, str]:
+        from cli.webrun import web_runner
+        from sandbox import Sandbox, SandboxBusy
+
+        try:
+            self._sandbox = Sandbox(SANDBOX_DIR, port=0)
+            # The web view's Sync is this run's own: same settings, same mapping, same lock.
+            self._sandbox.view.runner = web_runner(self.settings)
+            self._sandbox.start()
+            settings = dict(self._sandbox.settings())
+        except SandboxBusy as busy:
+            settings = self._running_sandbox(busy)
+        # The demo keeps its own mapping, lock, trash and history: a real pair's baselines in
+        # data/mapping.json are never read or moved by a sandbox run.
+        settings["MAPPING_FILE"] = str(SANDBOX_DIR / Sandbox.MAPPING_FILE)
+        return settings
+
+    def _running_sandbox(self, busy: Any) -> dict[str, str]:
+        """The settings of the sandbox another process serves for this folder: one state, never two."""
+        from dotenv import dotenv_values
+
         from sandbox import Sandbox
 
-        # The mapping stays at MAPPING_FILE (data/mapping.json by default): it records which sheet
-        # and board its links belong to, so a demo's links are never applied to a real board.
-        self._sandbox = Sandbox(SANDBOX_DIR, port=0).start()
-        return dict(self._sandbox.settings())
+        if busy.running is None:
+            raise SettingsError(busy.message)
+        self._notice(f"The sandbox of this folder already serves at {busy.running.url} (process "
+                     f"{busy.running.pid}); this run works through it.")
+        values = {k: v for k, v in dotenv_values(SANDBOX_DIR / Sandbox.ENV_FILE).items() if v}
+        self._running_env = values
+        return values
+
+    def reset_sandbox(self) -> None:
+        """The folder's sandbox back to its demo data, its mapping, trash and history emptied."""
+        import requests
+
+        from core.errors import LockHeldError
+        from sandbox.folder import SyncRunning
+
+        settings = self.settings()  # starts the folder's sandbox, or finds the one serving it
+        if self._sandbox is not None:
+            try:
+                self._sandbox.reset()
+            except SyncRunning as exc:
+                raise LockHeldError(f"The sandbox was not reset: {exc}.") from None
+            return
+        answer = requests.post(f"{settings.google_api_url}/_sandbox/reset", json={"seed": True}, timeout=30,
+                               headers=self._control_headers())
+        if answer.status_code == 409:
+            raise LockHeldError(f"The sandbox was not reset: {answer.json().get('error')}.")
+        answer.raise_for_status()
+
+    def _control_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._running_env.get('SANDBOX_TOKEN', '')}"}
+
+    @property
+    def sandbox_web_url(self) -> Optional[str]:
+        """The web view's address (with its token) once the sandbox is in use, else None."""
+        if self._sandbox is not None:
+            return str(self._sandbox.web_url)
+        return self._running_env.get("SANDBOX_WEB_URL")
 
     def __enter__(self) -> "Session":
         return self

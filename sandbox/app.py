@@ -20,6 +20,10 @@ from typing import Any, Optional, Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from sandbox.folder import FolderLock, SyncRunning, no_sync_running
+from sandbox.guard import Guard, new_token
+from sandbox.view import Runner, WebView
+from sandbox.webpage import page_needs_token, serve_view
 from sandbox.web import Faults, Limits, Request, RequestLog, Response, Router, json_response, text_response
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -40,6 +44,8 @@ class Credentials:
     trello_token: str
     spreadsheet_id: str
     board_id: str
+    # For the control endpoints and the web view (files from before it existed get one on load).
+    sandbox_token: str = ""
 
     @classmethod
     def generate(cls, key_path: Path, token_uri: str) -> "Credentials":
@@ -72,9 +78,10 @@ class Credentials:
 
 
 def new_ids() -> dict[str, str]:
-    """Fresh Trello credentials and spreadsheet and board ids (everything but the RSA key)."""
+    """Fresh Trello credentials, spreadsheet and board ids and sandbox token (everything but the RSA key)."""
     return {"trello_key": pysecrets.token_hex(16), "trello_token": "ATTA" + pysecrets.token_hex(32),
-            "spreadsheet_id": "1" + pysecrets.token_urlsafe(32)[:43], "board_id": _hex_id()}
+            "spreadsheet_id": "1" + pysecrets.token_urlsafe(32)[:43], "board_id": _hex_id(),
+            "sandbox_token": new_token()}
 
 
 def _hex_id() -> str:
@@ -107,7 +114,7 @@ class Service(Protocol):
     def clear(self) -> None: ...
 
 
-def atomic_write(path: Path, text: str, mode: int = 0o644) -> None:
+def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -124,14 +131,33 @@ class Sandbox:
     STATE_FILE = "state.json"
     KEY_FILE = "service_account.json"
     ENV_FILE = "sandbox.env"
+    # WorkLead's own records for the sandbox pair live in the sandbox's folder, never in data/.
+    MAPPING_FILE = "mapping.json"
+    RECORD_FILES = ("trash.jsonl", "history.jsonl")
 
     def __init__(self, data_dir: Path | str = "data/sandbox", host: str = "127.0.0.1", port: int = 0,
-                 allow_non_loopback: bool = False, seed: bool = True) -> None:
+                 allow_non_loopback: bool = False, seed: bool = True, runner: Optional[Runner] = None) -> None:
         if host not in LOOPBACK and not allow_non_loopback:
             raise ValueError(f"the sandbox binds to loopback only; refusing {host!r}")
         self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Owner only: the folder holds generated keys, access tokens and the demo's leads.
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.data_dir, 0o700)
+        # One sandbox per folder: a second copy of the state would save over the first's.
+        self._folder = FolderLock(self.data_dir)
+        self._folder.acquire()
+        for path in self.data_dir.iterdir():  # files left by an older version, or made by a umask
+            if path.is_file():
+                path.chmod(0o600)
+        try:
+            self._setup(host, port, seed, runner)
+        except BaseException:
+            self._folder.release()
+            raise
+
+    def _setup(self, host: str, port: int, seed: bool, runner: Optional[Runner]) -> None:
         self.lock = threading.RLock()
+        self.view = WebView(self, runner)
         self.faults = Faults()
         self.limits = Limits()
         self.log = RequestLog()
@@ -143,7 +169,8 @@ class Sandbox:
         host_bound, port_bound = self._httpd.server_address[:2]
         self.host, self.port = str(host_bound), int(port_bound)
         self.creds = self._load_or_create_credentials()
-        self.context = Context(self.creds, self.limits, self._dirty.set)
+        self.guard = Guard(self.port, self.creds.sandbox_token)
+        self.context = Context(self.creds, self.limits, self._changed)
         self.services: list[Service] = _make_services(self.context)
         self.router = Router()
         for service in self.services:
@@ -172,10 +199,24 @@ class Sandbox:
             "TRELLO_BOARD_ID": self.creds.board_id,
         }
 
+    @property
+    def token(self) -> str:
+        """What the control endpoints and the web view ask for (SANDBOX_TOKEN in sandbox.env)."""
+        return self.creds.sandbox_token
+
+    @property
+    def web_url(self) -> str:
+        """The web view's address, with the token that opens it."""
+        return f"{self.url}/?token={self.token}"
+
+    def control_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
     def write_env_file(self) -> Path:
         path = self.data_dir / self.ENV_FILE
         lines = ["# Written by the WorkLead sandbox: settings that point the tool at it."]
         lines += [f"{k}={v}" for k, v in self.settings().items()]
+        lines += [f"SANDBOX_TOKEN={self.token}", f"SANDBOX_WEB_URL={self.web_url}"]
         atomic_write(path, "\n".join(lines) + "\n", mode=0o600)
         return path
 
@@ -189,6 +230,7 @@ class Sandbox:
             self._threads.append(t)
         self._refresh_token_uri()
         self.write_env_file()
+        self._folder.publish(self.url)
         return self
 
     def _serve(self) -> None:
@@ -206,10 +248,14 @@ class Sandbox:
         if self._stopping.is_set() and not self._threads:
             return
         self._stopping.set()
+        self.view.changes.close()
         self._httpd.shutdown()
         self._httpd.server_close()
-        self.flush()
-        self._threads.clear()
+        try:
+            self.flush()
+        finally:
+            self._threads.clear()
+            self._folder.release()
 
     def __enter__(self) -> "Sandbox":
         return self.start()
@@ -218,16 +264,30 @@ class Sandbox:
         self.stop()
 
     # -- state ----------------------------------------------------------------------
+    def _changed(self) -> None:
+        self._dirty.set()  # saved soon
+        self.view.changes.bump()  # and shown at once
     def reset(self, seed: bool = True) -> None:
-        with self.lock:
-            for service in self.services:
-                service.clear()
-                if seed:
-                    service.seed_demo()
-            self.faults.clear()
-            self.limits.configure({"enabled": False})
-            self.log.clear()
-        self._dirty.set()
+        """Back to the demo data (or empty), with the sandbox's own mapping, trash and history emptied.
+
+        Raises SyncRunning, changing nothing, while a sync holds the folder's mapping lock.
+        """
+        with no_sync_running(self.data_dir / f"{self.MAPPING_FILE}.lock"):
+            with self.lock:
+                for service in self.services:
+                    service.clear()
+                    if seed:
+                        service.seed_demo()
+                self.faults.clear()
+                self.limits.configure({"enabled": False})
+                self.log.clear()
+            # Links to the cards just removed would make the next sync delete the demo rows.
+            for path in self.data_dir.glob(f"{self.MAPPING_FILE}*"):
+                if not path.name.endswith(".lock"):
+                    path.unlink(missing_ok=True)
+            for name in self.RECORD_FILES:
+                (self.data_dir / name).unlink(missing_ok=True)
+        self._changed()
 
     def flush(self) -> None:
         # One flush at a time (the background loop and stop() may overlap): otherwise an older
@@ -265,8 +325,12 @@ class Sandbox:
     def _load_or_create_credentials(self) -> Credentials:
         path = self.data_dir / "credentials.json"
         if path.exists() and self.key_path.exists():
-            return Credentials(**json.loads(path.read_text(encoding="utf-8")))
-        creds = Credentials.generate(self.key_path, f"{self.url}/token")
+            creds = Credentials(**json.loads(path.read_text(encoding="utf-8")))
+            if creds.sandbox_token:
+                return creds
+            creds.sandbox_token = new_token()
+        else:
+            creds = Credentials.generate(self.key_path, f"{self.url}/token")
         atomic_write(path, json.dumps(asdict(creds), indent=2), mode=0o600)
         return creds
 
@@ -280,7 +344,16 @@ class Sandbox:
 
     # -- dispatch -------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
-        if request.path.startswith("/_sandbox/"):
+        refusal = self.guard.refusal(request)
+        if refusal is not None:
+            return refusal
+        if request.path.startswith("/_sandbox/") or request.path == "/":
+            if request.path == "/" and self.guard.token_in_query(request):
+                # The printed address carries the token: trade it for a session and drop it from the bar.
+                return Response(303, b"", "text/plain; charset=utf-8",
+                                {"Location": "/", "Set-Cookie": self.guard.session_cookie()})
+            if not self.guard.authorised(request):
+                return page_needs_token() if request.path == "/" else self.guard.unauthorised()
             return self._control(request)
         handler, groups, service, path_known = self.router.match(request)
         service = service or ("trello" if request.path.startswith("/1/") else None)
@@ -322,6 +395,8 @@ class Sandbox:
     def _control(self, request: Request) -> Response:
         name = request.path[len("/_sandbox/"):].strip("/")
         method = request.method
+        if request.path == "/" or name.startswith(("web/", "view")):
+            return serve_view(self.view, request, name)
         if name == "requests":
             if method == "DELETE":
                 self.log.clear()
@@ -341,7 +416,10 @@ class Sandbox:
             return json_response(self.limits.as_dict())
         if name == "reset" and method == "POST":
             body = request.json() if request.body else {}
-            self.reset(seed=bool(body.get("seed", True)) if isinstance(body, dict) else True)
+            try:
+                self.reset(seed=bool(body.get("seed", True)) if isinstance(body, dict) else True)
+            except SyncRunning as exc:
+                return json_response({"error": str(exc)}, 409)
             return json_response({"reset": True})
         if name == "settings":
             # Public values only would be safer, but this is a local demo server on

@@ -4,23 +4,30 @@ from __future__ import annotations
 import argparse
 import signal
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from sandbox.app import Sandbox
+from sandbox.folder import SandboxBusy
+from sandbox.view import Runner
 
 
 def serve(port: int = 8765, data_dir: str = "data/sandbox", host: str = "127.0.0.1",
-          allow_non_loopback: bool = False) -> int:
+          allow_non_loopback: bool = False, runner_for: Optional[Callable[[Sandbox], Runner]] = None) -> int:
+    """Serve until Ctrl-C; `runner_for` gives the web view its Preview and Sync (WorkLead's engine)."""
     sandbox = Sandbox(Path(data_dir), host=host, port=port, allow_non_loopback=allow_non_loopback)
+    if runner_for is not None:
+        sandbox.view.runner = runner_for(sandbox)
     sandbox.start()
     # `kill`, a service manager or a test harness stops with SIGTERM: save the state as for Ctrl-C,
     # or the writes of the last moments (flushed in the background) are lost.
     signal.signal(signal.SIGTERM, _interrupt)
+    print(f"Open the sandbox's sheet and board in a browser: {sandbox.web_url}")
     print(f"WorkLead sandbox serving Google Sheets and Trello at {sandbox.url}")
     print("Point WorkLead (or any gspread / py-trello script) at it with:\n")
     for key, value in sandbox.settings().items():
         print(f"{key}={value}")
-    print(f"\n(also written to {sandbox.data_dir / Sandbox.ENV_FILE})")
+    print(f"\n(also written to {sandbox.data_dir / Sandbox.ENV_FILE}, with SANDBOX_TOKEN for the control "
+          f"endpoints and SANDBOX_WEB_URL)")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         sandbox.serve_forever()
@@ -45,6 +52,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         return serve(args.port, args.data_dir, args.host, args.allow_non_loopback)
+    except SandboxBusy as exc:
+        print(f"error: {exc.message}")
+        return 3
     except ValueError as exc:
         print(f"error: {exc}")
         return 2

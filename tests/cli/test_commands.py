@@ -247,7 +247,10 @@ def test_sandbox_subcommand_serves_and_prints_the_settings(workdir: Path) -> Non
                 break
         import requests
 
-        answer = requests.get(f"http://127.0.0.1:{port}/_sandbox/requests", timeout=10)
+        env_file = (workdir / "data" / "sandbox" / "sandbox.env").read_text()
+        token = next(x.split("=", 1)[1] for x in env_file.splitlines() if x.startswith("SANDBOX_TOKEN="))
+        answer = requests.get(f"http://127.0.0.1:{port}/_sandbox/requests", timeout=10,
+                              headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200
         out = "".join(lines) + interrupt(proc)
     assert proc.returncode == 0, out
@@ -260,7 +263,8 @@ def test_sandbox_subcommand_serves_and_prints_the_settings(workdir: Path) -> Non
 def test_ctrl_c_during_a_sync_stops_cleanly_with_exit_130(cli: Cli) -> None:
     import requests
 
-    requests.post(f"{cli.sandbox.url}/_sandbox/faults", json={"latency_ms": 150, "rules": []}, timeout=5)
+    requests.post(f"{cli.sandbox.url}/_sandbox/faults", json={"latency_ms": 150, "rules": []}, timeout=5,
+                  headers=cli.sandbox.control_headers()).raise_for_status()
     with spawned(cli.workdir, cli.env, "sync") as proc:
         # Interrupt once cards are being written, so the run is mid-way.
         for _ in range(600):
@@ -273,7 +277,7 @@ def test_ctrl_c_during_a_sync_stops_cleanly_with_exit_130(cli: Cli) -> None:
     assert "Traceback" not in out
     if cli.mapping_file.exists():
         json.loads(cli.mapping_file.read_text())  # whole, not half-written
-    requests.delete(f"{cli.sandbox.url}/_sandbox/faults", timeout=5)
+    requests.delete(f"{cli.sandbox.url}/_sandbox/faults", timeout=5, headers=cli.sandbox.control_headers())
     after = cli("sync")
     assert after.code == 0, after.out
     titles = [c.name for c in board_cards(cli.sandbox) if not c.closed]

@@ -13,8 +13,10 @@ STATUS_COLUMN = 4
 
 def inject(cli: Cli, rules: list[dict[str, Any]]) -> None:
     assert cli.sandbox is not None
-    requests.delete(f"{cli.sandbox.url}/_sandbox/faults", timeout=5).raise_for_status()
-    requests.post(f"{cli.sandbox.url}/_sandbox/faults", json={"rules": rules}, timeout=5).raise_for_status()
+    auth = cli.sandbox.control_headers()
+    requests.delete(f"{cli.sandbox.url}/_sandbox/faults", timeout=5, headers=auth).raise_for_status()
+    requests.post(f"{cli.sandbox.url}/_sandbox/faults", json={"rules": rules}, timeout=5,
+                  headers=auth).raise_for_status()
 
 
 def secrets_of(cli: Cli) -> list[str]:

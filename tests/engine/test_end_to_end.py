@@ -278,7 +278,8 @@ def test_create_that_failed_after_reaching_trello_is_adopted_next_run_not_duplic
     import requests
 
     rule: dict[str, Any] = {"path": "/1/cards", "method": "POST", "status": 503, "times": 1, "after": True}
-    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [rule]}, timeout=5).raise_for_status()
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [rule]}, timeout=5,
+                  headers=world.sandbox.control_headers()).raise_for_status()
     first = world.engine().full_sync()
     assert first.failed == 1 and first.created == 9 and first.exit_code == 1
     second = world.engine().full_sync()

@@ -58,13 +58,15 @@ class Rig:
 
     # -- the sandbox's control API ------------------------------------------------------
     def faults(self, latency_ms: float = 0, rules: Optional[list[dict[str, Any]]] = None) -> None:
-        requests.delete(f"{self.sandbox.url}/_sandbox/faults", timeout=5).raise_for_status()
+        auth = self.sandbox.control_headers()
+        requests.delete(f"{self.sandbox.url}/_sandbox/faults", timeout=5, headers=auth).raise_for_status()
         requests.post(f"{self.sandbox.url}/_sandbox/faults", json={"latency_ms": latency_ms, "rules": rules or []},
-                      timeout=5).raise_for_status()
+                      timeout=5, headers=auth).raise_for_status()
 
     def fired(self) -> int:
         """How many requests the fault rules have hit so far."""
-        rules = requests.get(f"{self.sandbox.url}/_sandbox/faults", timeout=5).json()["rules"]
+        rules = requests.get(f"{self.sandbox.url}/_sandbox/faults", timeout=5,
+                             headers=self.sandbox.control_headers()).json()["rules"]
         return sum(r["fired"] for r in rules)
 
     # -- running WorkLead -----------------------------------------------------------------

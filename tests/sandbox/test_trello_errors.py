@@ -69,7 +69,7 @@ def test_delete_answers_200_with_empty_limits(empty_sandbox: Sandbox) -> None:
 
 
 def test_token_rate_limit_answers_429_with_trellos_body(empty_sandbox: Sandbox) -> None:
-    requests.post(empty_sandbox.url + "/_sandbox/limits", timeout=10,
+    requests.post(empty_sandbox.url + "/_sandbox/limits", timeout=10, headers=empty_sandbox.control_headers(),
                   json={"enabled": True, "scale": 10.0, "limits": {"trello_token": [3, 10]}})
     board = f"/1/boards/{empty_sandbox.creds.board_id}"
     statuses = [call(empty_sandbox, "GET", board).status_code for _ in range(3)]
@@ -80,7 +80,7 @@ def test_token_rate_limit_answers_429_with_trellos_body(empty_sandbox: Sandbox) 
 
 
 def test_key_rate_limit_names_the_key_bucket(empty_sandbox: Sandbox) -> None:
-    requests.post(empty_sandbox.url + "/_sandbox/limits", timeout=10,
+    requests.post(empty_sandbox.url + "/_sandbox/limits", timeout=10, headers=empty_sandbox.control_headers(),
                   json={"enabled": True, "scale": 10.0, "limits": {"trello_key": [2, 10]}})
     board = f"/1/boards/{empty_sandbox.creds.board_id}"
     answers = [call(empty_sandbox, "GET", board) for _ in range(3)]

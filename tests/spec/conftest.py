@@ -65,7 +65,8 @@ class ServedSandbox:
 
     # -- control endpoints ------------------------------------------------------------
     def control(self, method: str, name: str, body: Optional[dict[str, Any]] = None) -> Any:
-        response = requests.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=10)
+        response = requests.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=10,
+                                    headers={"Authorization": f"Bearer {self.settings['SANDBOX_TOKEN']}"})
         response.raise_for_status()
         return response.json()
 

@@ -1,0 +1,147 @@
+"""One sandbox per folder, its own records under data/sandbox/, and a clean reset, from the command line."""
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from tests.cli.conftest import base_env, run_cli, spawned
+
+SANDBOX = Path("data") / "sandbox"
+
+
+def _count(out: str, label: str) -> int:
+    line = next(x for x in out.splitlines() if x.startswith(label))
+    return int(line.split()[-1])
+
+
+def _env_file(workdir: Path) -> dict[str, str]:
+    lines = (workdir / SANDBOX / "sandbox.env").read_text().splitlines()
+    return dict(x.split("=", 1) for x in lines if x and not x.startswith("#"))
+
+
+@pytest.fixture
+def served(workdir: Path) -> Iterator[subprocess.Popen[str]]:
+    """`python main.py sandbox --port 0` serving the work folder, until the test ends."""
+    with spawned(workdir, base_env(), "sandbox", "--port", "0") as proc:
+        assert proc.stdout is not None
+        banner = []
+        for line in proc.stdout:
+            banner.append(line)
+            if "Ctrl-C" in line:
+                break
+        else:
+            raise AssertionError("the sandbox did not start:\n" + "".join(banner))
+        yield proc
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_sandbox_run_while_the_folder_is_served_works_through_the_running_sandbox(
+        workdir: Path, served: subprocess.Popen[str]) -> None:
+    env_before = (workdir / SANDBOX / "sandbox.env").read_bytes()
+    key_before = (workdir / SANDBOX / "service_account.json").read_bytes()
+    run = run_cli(["--sandbox", "sync"], workdir, base_env())
+    assert run.code == 0, run.out
+    assert "already serves at" in run.out and "works through it" in run.out
+    assert _count(run.out, "Created") == 10
+    # The server's settings and key are never rewritten under it (a script using them keeps working).
+    assert (workdir / SANDBOX / "sandbox.env").read_bytes() == env_before
+    assert (workdir / SANDBOX / "service_account.json").read_bytes() == key_before
+    settings = _env_file(workdir)
+    cards = requests.get(f"{settings['TRELLO_API_URL']}/1/boards/{settings['TRELLO_BOARD_ID']}/cards",
+                         params={"key": settings["TRELLO_API_KEY"], "token": settings["TRELLO_TOKEN"]},
+                         timeout=10).json()
+    assert len(cards) == 10
+    # Stopping the server saves its state, which has the sync's result: nothing moves back.
+    served.terminate()
+    served.wait(timeout=30)
+    again = run_cli(["--sandbox", "sync"], workdir, base_env())
+    assert again.code == 0, again.out
+    assert "already serves" not in again.out
+    for label in ("Created", "Moved", "Updated in the sheet", "Archived", "Deleted", "Conflicts"):
+        assert _count(again.out, label) == 0, again.out
+
+
+def test_a_second_sandbox_server_for_one_folder_says_it_is_busy_and_where(
+        workdir: Path, served: subprocess.Popen[str]) -> None:
+    url = _env_file(workdir)["TRELLO_API_URL"]
+    run = run_cli(["sandbox", "--port", "0"], workdir, base_env())
+    assert run.code == 3, run.out
+    assert f"already serving at {url} (process {served.pid})" in run.out
+    assert len(run.out.strip().splitlines()) == 1 and "Traceback" not in run.out
+    assert _env_file(workdir)["TRELLO_API_URL"] == url
+
+
+def test_reset_brings_the_demo_back_and_the_next_sync_creates_the_cards_with_nothing_held_back(
+        workdir: Path) -> None:
+    env = base_env()
+    assert run_cli(["--sandbox", "sync"], workdir, env).code == 0
+    reset = run_cli(["--sandbox", "reset"], workdir, env)
+    assert reset.code == 0, reset.out
+    assert "back to its demo data" in reset.out
+    for name in ("mapping.json", "mapping.json.bak", "trash.jsonl", "history.jsonl"):
+        assert not (workdir / SANDBOX / name).exists(), name
+    after = run_cli(["--sandbox", "sync"], workdir, env)
+    assert after.code == 0, after.out
+    assert _count(after.out, "Created") == 10
+    assert _count(after.out, "Deleted") == _count(after.out, "Held back") == 0
+
+
+def test_reset_through_the_served_sandbox_leaves_no_stale_mapping(
+        workdir: Path, served: subprocess.Popen[str]) -> None:
+    env = base_env()
+    assert run_cli(["--sandbox", "sync"], workdir, env).code == 0
+    assert (workdir / SANDBOX / "mapping.json").exists()
+    settings = _env_file(workdir)
+    answer = requests.post(f"{settings['TRELLO_API_URL']}/_sandbox/reset", json={"seed": True}, timeout=10,
+                           headers={"Authorization": f"Bearer {settings.get('SANDBOX_TOKEN', '')}"})
+    assert answer.status_code == 200, answer.text
+    assert not (workdir / SANDBOX / "mapping.json").exists()
+    after = run_cli(["--sandbox", "sync"], workdir, env)
+    assert after.code == 0, after.out
+    assert _count(after.out, "Created") == 10 and _count(after.out, "Held back") == 0
+
+
+def test_reset_needs_the_sandbox_flag(workdir: Path) -> None:
+    run = run_cli(["reset"], workdir, base_env())
+    assert run.code == 2 and "python main.py --sandbox reset" in run.out
+    assert not (workdir / "data" / "sandbox").exists()
+
+
+def test_a_sandbox_run_never_reads_or_moves_the_real_mapping_file(workdir: Path) -> None:
+    real = workdir / "data" / "mapping.json"
+    real.parent.mkdir(parents=True)
+    text = json.dumps({"version": 2, "links": {"1": {"card_id": "a" * 24, "status": "NEW"}},
+                       "spreadsheet_id": "real-sheet", "board_id": "b" * 24, "sync_count": 7})
+    real.write_text(text)
+    run = run_cli(["--sandbox", "sync"], workdir, base_env())
+    assert run.code == 0, run.out
+    assert _count(run.out, "Created") == 10
+    assert real.read_text() == text
+    assert sorted(p.name for p in real.parent.iterdir() if p.is_file()) == ["mapping.json"]
+    assert (workdir / SANDBOX / "mapping.json").exists() and (workdir / SANDBOX / "history.jsonl").exists()
+
+
+def test_every_file_of_the_sandbox_folder_is_readable_by_its_owner_only(workdir: Path) -> None:
+    assert run_cli(["--sandbox", "sync"], workdir, base_env()).code == 0
+    folder = workdir / SANDBOX
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    files = [p for p in folder.iterdir() if p.is_file()]
+    assert {"state.json", "sandbox.env", "mapping.json", "history.jsonl"} <= {p.name for p in files}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
+
+
+def test_an_env_file_with_lower_case_names_is_a_settings_error_not_the_demo(workdir: Path) -> None:
+    (workdir / ".env").write_text("spreadsheet_id=1abc\ntrello_api_key=k\ntrello_token=t\ntrello_board_id=b\n")
+    run = run_cli(["sync"], workdir, base_env())
+    assert run.code == 2, run.out
+    for name in ("SPREADSHEET_ID", "TRELLO_API_KEY", "TRELLO_TOKEN", "TRELLO_BOARD_ID"):
+        assert f"did you mean {name}?" in run.out
+    assert "sandbox" not in run.out.lower()
+    assert not (workdir / SANDBOX).exists()
