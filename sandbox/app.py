@@ -281,6 +281,7 @@ class Sandbox:
                 self.faults.clear()
                 self.limits.configure({"enabled": False})
                 self.log.clear()
+                self.view.forget_run()
             # Links to the cards just removed would make the next sync delete the demo rows.
             for path in self.data_dir.glob(f"{self.MAPPING_FILE}*"):
                 if not path.name.endswith(".lock"):

@@ -178,6 +178,11 @@ class WebView:
         self._google().lead_spreadsheet().touch(self.sandbox.context.now())
 
     # -- WorkLead runs --------------------------------------------------------------------
+    def forget_run(self) -> None:
+        """After a reset the last run's report describes data that is gone."""
+        with self.sandbox.lock:
+            if self.run is not None and self.run.state != "running":
+                self.run = None
     def start_run(self, dry_run: bool) -> Run:
         if self.runner is None:
             raise ViewError("this sandbox was started without WorkLead beside it; start it with "

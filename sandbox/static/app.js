@@ -7,6 +7,7 @@ const EDIT_MS = 5000;   // how long a change stays highlighted
 const SYNC_MS = 8000;   // how long what a sync carried across stays highlighted
 
 const $ = (id) => document.getElementById(id);
+const EMPTY_LOG = $("run-empty");
 const state = {
   snap: null,          // the latest snapshot from the sandbox
   version: -1,
@@ -312,13 +313,18 @@ function renderRun(snap) {
   const run = snap.run;
   const log = $("run-log");
   const result = $("run-result");
-  if (!run) return;
+  if (!run) {  // none yet, or the demo was reset
+    log.replaceChildren(EMPTY_LOG);
+    result.replaceChildren();
+    return;
+  }
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 30;
   const title = run.dry_run ? `Preview #${run.id}` : `Sync #${run.id}`;
   const status = { running: "running\u2026", done: "done", failed: "stopped" }[run.state];
   const parts = [el("p", "run-head", `${title}: ${status}`)];
   if (run.dry_run) {
-    parts.push(el("p", "empty", "A preview reads both sides and plans; it changes nothing. The plan is on the right."));
+    parts.push(run.summary ? planTable(run.summary.plan || [])
+                           : el("p", "empty", "Reading both sides and planning; nothing will be changed\u2026"));
   } else if (!run.events.length && run.state !== "running") {
     parts.push(el("p", "empty", "Nothing to carry across: the sheet and the board are in step."));
   }
@@ -347,7 +353,6 @@ function runResult(run) {
   }
   if (!run.summary) return [el("p", "empty", "Working\u2026")];
   const s = run.summary;
-  if (run.dry_run) out.push(planTable(s.plan || []));
   out.push(el("p", "run-head", s.title));
   const table = el("div", "summary");
   for (const [label, n] of s.counts) table.append(el("span", "label", label), el("span", "n" + (n ? "" : " zero"), n));
