@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sandbox.folder import FolderLock, SyncRunning, no_sync_running
 from sandbox.guard import Guard, new_token
 from sandbox.view import Runner, WebView
-from sandbox.webpage import page_needs_token, serve_view
+from sandbox.webpage import serve_page, serve_view
 from sandbox.web import Faults, Limits, Request, RequestLog, Response, Router, json_response, text_response
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -206,8 +206,12 @@ class Sandbox:
 
     @property
     def web_url(self) -> str:
-        """The web view's address, with the token that opens it."""
-        return f"{self.url}/?token={self.token}"
+        """The web view's address, with the token that opens it.
+
+        In the fragment: a browser never sends it to the server, so it stays out of request lines,
+        logs and Referer headers; the page trades it for a session cookie.
+        """
+        return f"{self.url}/#token={self.token}"
 
     def control_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
@@ -348,13 +352,14 @@ class Sandbox:
         refusal = self.guard.refusal(request)
         if refusal is not None:
             return refusal
-        if request.path.startswith("/_sandbox/") or request.path == "/":
-            if request.path == "/" and self.guard.token_in_query(request):
-                # The printed address carries the token: trade it for a session and drop it from the bar.
-                return Response(303, b"", "text/plain; charset=utf-8",
-                                {"Location": "/", "Set-Cookie": self.guard.session_cookie()})
+        if request.path == "/" or request.path.startswith("/_sandbox/web/"):
+            return serve_page(request)  # the page's own files: no lead data in them
+        if request.path.startswith("/_sandbox/"):
             if not self.guard.authorised(request):
-                return page_needs_token() if request.path == "/" else self.guard.unauthorised()
+                return self.guard.unauthorised()
+            if request.path == "/_sandbox/session" and request.method == "POST":
+                # The page trades the token from its address's fragment for a cookie.
+                return Response(204, b"", "text/plain; charset=utf-8", {"Set-Cookie": self.guard.session_cookie()})
             return self._control(request)
         handler, groups, service, path_known = self.router.match(request)
         service = service or ("trello" if request.path.startswith("/1/") else None)
@@ -396,7 +401,7 @@ class Sandbox:
     def _control(self, request: Request) -> Response:
         name = request.path[len("/_sandbox/"):].strip("/")
         method = request.method
-        if request.path == "/" or name.startswith(("web/", "view")):
+        if name.startswith("view"):
             return serve_view(self.view, request, name)
         if name == "requests":
             if method == "DELETE":

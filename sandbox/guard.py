@@ -63,10 +63,6 @@ class Guard:
             return True
         return hmac.compare_digest(self._cookie(request).encode(), self.session.encode())
 
-    def token_in_query(self, request: Request) -> bool:
-        given = (request.query.get("token") or [""])[0]
-        return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
-
     @staticmethod
     def _cookie(request: Request) -> str:
         try:

@@ -25,21 +25,14 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-_NEEDS_TOKEN = b"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>WorkLead sandbox</title></head><body style="font-family:system-ui,sans-serif;margin:3rem;max-width:40rem">
-<h1>This page needs the sandbox's token</h1>
-<p>Open the address the sandbox printed when it started (it ends in <code>?token=...</code>), or the
-<code>SANDBOX_WEB_URL</code> line of <code>data/sandbox/sandbox.env</code>.</p></body></html>"""
-
-
-def page_needs_token() -> Response:
-    return Response(401, _NEEDS_TOKEN, "text/html; charset=utf-8", dict(PAGE_HEADERS))
+def serve_page(request: Request) -> Response:
+    """`/` and `/_sandbox/web/<file>`: the page's own files, which hold no data."""
+    name = "index.html" if request.path == "/" else request.path[len("/_sandbox/web/"):]
+    return _static(name, request.method)
 
 
 def serve_view(view: WebView, request: Request, name: str) -> Response:
-    """`/`, `/_sandbox/web/<file>` and `/_sandbox/view[/edit|/run]`, already authorised."""
-    if request.path == "/" or name.startswith("web/"):
-        return _static("index.html" if request.path == "/" else name[len("web/"):], request.method)
+    """`/_sandbox/view` (the snapshot), `/_sandbox/view/edit` and `/_sandbox/view/run`, already authorised."""
     if name == "view" and request.method == "GET":
         return _snapshot(view, request)
     if name in ("view/edit", "view/run") and request.method == "POST":

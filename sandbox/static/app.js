@@ -16,6 +16,7 @@ const state = {
   active: { row: 2, col: 1 },  // the grid cell that Tab reaches (roving focus)
   marks: new Map(),    // "cell:<lead>|<col>" or "card:<id>" -> {cls, until}
   pendingFocus: null,  // a card to focus after the next render (keyboard moves)
+  polling: false,
 };
 
 function el(tag, cls, text) {
@@ -34,10 +35,25 @@ async function api(path, body) {
   let data = null;
   try { data = await answer.json(); } catch (e) { data = null; }
   if (!answer.ok) {
-    if (answer.status === 401) throw new Error("This page's session has ended: open the address the sandbox printed (with its token) again.");
-    throw new Error((data && data.error) || `The sandbox answered ${answer.status}.`);
+    const err = new Error(answer.status === 401
+      ? "This page needs the sandbox's token: open the address the sandbox printed again."
+      : (data && data.error) || `The sandbox answered ${answer.status}.`);
+    err.status = answer.status;
+    throw err;
   }
   return data;
+}
+
+// The printed address carries the token in its fragment, which the browser never sends anywhere;
+// the page trades it for a session cookie and takes it out of the address bar.
+async function openSession() {
+  const found = location.hash.match(/token=([^&]+)/);
+  if (!found) return;
+  history.replaceState(null, "", location.pathname);
+  await fetch("/_sandbox/session", {
+    method: "POST", credentials: "same-origin",
+    headers: { Authorization: "Bearer " + decodeURIComponent(found[1]) },
+  });
 }
 
 function setLive(on, text) {
@@ -46,12 +62,21 @@ function setLive(on, text) {
 }
 
 async function poll() {
+  if (state.polling) return;
+  state.polling = true;
   for (;;) {
     try {
       const snap = await api(`/_sandbox/view?after=${state.version}`);
       setLive(true, "Live");
+      $("locked").hidden = true;
       accept(snap);
     } catch (err) {
+      if (err.status === 401) {
+        setLive(false, "Locked");
+        $("locked").hidden = false;
+        state.polling = false;
+        return;  // opening the printed address (a new fragment) starts again
+      }
       setLive(false, "Reconnecting");
       await new Promise((r) => setTimeout(r, 1500));
     }
@@ -590,4 +615,5 @@ function wire() {
 }
 
 wire();
-poll();
+window.addEventListener("hashchange", () => openSession().then(poll));
+openSession().then(poll);

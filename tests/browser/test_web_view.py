@@ -179,10 +179,14 @@ def test_the_reset_button_asks_first_then_brings_the_demo_back(page: Page) -> No
 
 
 def test_the_web_view_never_shows_lead_data_without_the_token(demo: DemoServer) -> None:
+    from selenium.webdriver.common.by import By
+
     stranger = new_driver()
     try:
         stranger.get(demo.url + "/")
-        assert "token" in stranger.page_source and "Maria" not in stranger.page_source
+        view = Page(stranger, demo)
+        view.wait(lambda: stranger.find_element(By.ID, "locked").is_displayed(), "the request for the token")
+        assert "Maria" not in stranger.page_source and view.rows() == []
         stranger.get(demo.url + "/_sandbox/view")
         assert "Maria" not in stranger.page_source
     finally:

@@ -37,6 +37,7 @@ def served(workdir: Path) -> Iterator[subprocess.Popen[str]]:
                 break
         else:
             raise AssertionError("the sandbox did not start:\n" + "".join(banner))
+        assert "/#token=" in banner[0]  # the web view's address comes first
         yield proc
         proc.terminate()
         proc.wait(timeout=30)
@@ -145,3 +146,30 @@ def test_an_env_file_with_lower_case_names_is_a_settings_error_not_the_demo(work
         assert f"did you mean {name}?" in run.out
     assert "sandbox" not in run.out.lower()
     assert not (workdir / SANDBOX).exists()
+
+
+def test_the_sandbox_command_prints_the_web_views_address_first(
+        workdir: Path, served: subprocess.Popen[str]) -> None:
+    settings = _env_file(workdir)
+    assert settings["SANDBOX_WEB_URL"] == f"{settings['TRELLO_API_URL']}/#token={settings['SANDBOX_TOKEN']}"
+    assert requests.get(settings["SANDBOX_WEB_URL"], timeout=10).status_code == 200
+
+
+def test_the_sandbox_menu_shows_the_web_view_and_serves_it_while_open(workdir: Path) -> None:
+    with spawned(workdir, base_env(), "--sandbox") as proc:
+        assert proc.stdout is not None and proc.stdin is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Watch the sandbox's sheet and board at" in line:
+                break
+        out = "".join(lines)
+        assert "WELCOME TO WORKLEAD SYNC TOOL" in out
+        url = line.rsplit(" at ", 1)[1].strip()
+        assert url == _env_file(workdir)["SANDBOX_WEB_URL"]
+        base, token = url.split("/#token=")
+        view = requests.get(base + "/_sandbox/view", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        assert view["sheet"]["rows"][1]["cells"][1] == "Maria Schneider" and view["can_run"]
+        proc.stdin.write("Q\n")
+        proc.stdin.flush()
+        assert proc.wait(timeout=30) == 0

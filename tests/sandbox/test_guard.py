@@ -52,12 +52,12 @@ def test_the_sandboxs_own_names_and_origins_are_served(sandbox: Sandbox) -> None
 
 
 def test_the_web_view_never_serves_lead_data_without_the_token(sandbox: Sandbox) -> None:
-    page = requests.get(sandbox.url + "/", timeout=10)
-    assert page.status_code == 401 and "token" in page.text
-    for path in ("/_sandbox/view", "/_sandbox/view?after=-1", "/_sandbox/web/app.js"):
+    page = requests.get(sandbox.url + "/", timeout=10)  # the page's shell: it asks for the token itself
+    assert page.status_code == 200 and "needs the sandbox's token" in page.text
+    for path in ("/_sandbox/view", "/_sandbox/view?after=-1"):
         answer = requests.get(sandbox.url + path, timeout=10)
         assert answer.status_code == 401, path
-    wrong = requests.get(sandbox.url + "/?token=" + "y" * 43, timeout=10, allow_redirects=False)
+    wrong = requests.post(sandbox.url + "/_sandbox/session", timeout=10, headers={"Authorization": "Bearer " + "y" * 43})
     assert wrong.status_code == 401 and "Set-Cookie" not in wrong.headers
     edit = requests.post(f"{sandbox.url}/_sandbox/view/edit", json={"op": "delete_row", "row": 2}, timeout=10)
     assert edit.status_code == 401
@@ -67,14 +67,17 @@ def test_the_web_view_never_serves_lead_data_without_the_token(sandbox: Sandbox)
         assert "Maria" not in answer.text and "brightlane" not in answer.text
 
 
-def test_the_printed_address_opens_a_session_and_drops_the_token_from_the_address(sandbox: Sandbox) -> None:
+def test_the_printed_address_keeps_the_token_in_its_fragment_and_the_page_trades_it_for_a_session(
+        sandbox: Sandbox) -> None:
+    assert sandbox.web_url == f"{sandbox.url}/#token={sandbox.token}"  # never sent in a request line
     browser = requests.Session()
-    first = browser.get(sandbox.web_url, timeout=10, allow_redirects=False)
-    assert first.status_code == 303 and first.headers["Location"] == "/"
-    cookie = first.headers["Set-Cookie"]
+    page = browser.get(sandbox.web_url, timeout=10)
+    assert page.status_code == 200 and "app.js" in page.text and "Maria" not in page.text
+    assert browser.get(f"{sandbox.url}/_sandbox/view", timeout=10).status_code == 401
+    opened = browser.post(f"{sandbox.url}/_sandbox/session", headers=sandbox.control_headers(), timeout=10)
+    cookie = opened.headers["Set-Cookie"]
+    assert opened.status_code == 204
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and sandbox.token not in cookie
-    page = browser.get(sandbox.url + "/", timeout=10)
-    assert page.status_code == 200 and "app.js" in page.text
     assert page.headers["Referrer-Policy"] == "no-referrer" and "script-src 'self'" in page.headers[
         "Content-Security-Policy"]
     view = browser.get(f"{sandbox.url}/_sandbox/view", timeout=10).json()
@@ -86,7 +89,7 @@ def test_the_token_is_written_to_sandbox_env_and_survives_a_restart(tmp_path: Pa
     token = first.token
     first.stop()
     env = (tmp_path / "sb" / "sandbox.env").read_text()
-    assert f"SANDBOX_TOKEN={token}" in env and f"SANDBOX_WEB_URL={first.url}/?token={token}" in env
+    assert f"SANDBOX_TOKEN={token}" in env and f"SANDBOX_WEB_URL={first.url}/#token={token}" in env
     second = Sandbox(tmp_path / "sb", port=0).start()
     try:
         assert second.token == token and len(token) >= 40
