@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-import requests
 
-from tests.spec.conftest import MAIN, clean_env, read_env_file
+from tests.spec.conftest import MAIN, ServedSandbox, clean_env, read_env_file
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -27,54 +26,19 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 WAIT_SECONDS = 20.0
 
 
-class DemoServer:
-    """`python main.py sandbox --port 0` in a folder of its own, and what it printed and wrote."""
+class DemoServer(ServedSandbox):
+    """`python main.py sandbox --port 0` in a folder of its own (so its web view can Sync), and what it
+    printed and wrote; the control endpoints, gspread and py-trello as for any served sandbox."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path) -> None:  # not super().__init__: that starts `python -m sandbox`
         self.workdir = workdir
-        self.started = time.monotonic()
+        self.data_dir = workdir / "data" / "sandbox"
         self.proc = subprocess.Popen([sys.executable, str(MAIN), "sandbox", "--port", "0"], cwd=workdir,
                                      env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert self.proc.stdout is not None
-        self.first_line = self.proc.stdout.readline()
-        banner = [self.first_line]
-        for line in self.proc.stdout:
-            banner.append(line)
-            if "Ctrl-C" in line:
-                break
-        self.banner = "".join(banner)
-        self.settings = read_env_file(workdir / "data" / "sandbox" / "sandbox.env")
+        self.banner = self._read_banner()
+        self.settings = read_env_file(self.data_dir / "sandbox.env")
         self.url = self.settings["TRELLO_API_URL"]
         self.web_url = self.settings["SANDBOX_WEB_URL"]
-
-    def control(self, method: str, name: str, body: Any = None) -> Any:
-        answer = requests.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=30,
-                                  headers={"Authorization": f"Bearer {self.settings['SANDBOX_TOKEN']}"})
-        answer.raise_for_status()
-        return answer.json()
-
-    def settings_object(self) -> Any:
-        from core.config import load_settings
-
-        return load_settings(env=self.settings, env_file=None)
-
-    def worksheet(self) -> Any:
-        from clients.http import gspread_client
-
-        return gspread_client(self.settings_object()).open_by_key(self.settings["SPREADSHEET_ID"]).sheet1
-
-    def board(self) -> Any:
-        from clients.http import trello_client
-
-        return trello_client(self.settings_object()).get_board(self.settings["TRELLO_BOARD_ID"])
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def _require_browser() -> None:
