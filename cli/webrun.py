@@ -78,9 +78,11 @@ class _ActionReporter(logging.Filter):
         self._thread = threading.get_ident()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.thread != self._thread or record.levelno != logging.INFO or not isinstance(record.args, tuple):
+        if record.thread != self._thread or record.levelno < logging.INFO:
             return True
         record.file_only = True  # the page shows it; a menu's console must not get it mid-prompt
+        if record.levelno != logging.INFO or not isinstance(record.args, tuple):
+            return True
         args = tuple("" if a is None else str(a) for a in record.args)
         if record.msg == _ACTION_MESSAGE and len(args) == 6:
             kind, lead, name, before, after, reason = args

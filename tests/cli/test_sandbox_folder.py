@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -168,8 +169,19 @@ def test_the_sandbox_menu_shows_the_web_view_and_serves_it_while_open(workdir: P
         url = line.rsplit(" at ", 1)[1].strip()
         assert url == _env_file(workdir)["SANDBOX_WEB_URL"]
         base, token = url.split("/#token=")
-        view = requests.get(base + "/_sandbox/view", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        auth = {"Authorization": f"Bearer {token}"}
+        view = requests.get(base + "/_sandbox/view", headers=auth, timeout=10).json()
         assert view["sheet"]["rows"][1]["cells"][1] == "Maria Schneider" and view["can_run"]
+        # The page's Sync runs in the menu's process, through its sandbox, while the menu waits.
+        requests.post(base + "/_sandbox/view/run", json={"dry_run": False}, headers=auth, timeout=10)
+        deadline = time.monotonic() + 60
+        while view["run"] is None or view["run"]["state"] == "running":
+            assert time.monotonic() < deadline, view["run"]
+            view = requests.get(base + f"/_sandbox/view?after={view['version']}", headers=auth, timeout=30).json()
+        assert view["run"]["state"] == "done" and len(view["run"]["events"]) == 10
+        assert ["Created", 10] in view["run"]["summary"]["counts"]
         proc.stdin.write("Q\n")
         proc.stdin.flush()
-        assert proc.wait(timeout=30) == 0
+        rest, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0
+        assert "create_card" not in rest  # the page reported the actions; the menu's screen stays clean
