@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.browser.conftest import new_driver  # noqa: E402  (the tests' own browser settings)
-from tests.spec.conftest import clean_env  # noqa: E402
+from tests.support import clean_env  # noqa: E402
 
 
 def time_to_page(driver: object, folder: Path) -> float:

@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from tests.spec.conftest import MAIN, ServedSandbox, clean_env, read_env_file
+from tests.spec.conftest import ServedSandbox, read_env_file
+from tests.support import MAIN, clean_env
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")

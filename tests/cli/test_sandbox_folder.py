@@ -11,7 +11,9 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.cli.conftest import base_env, run_cli, spawned
+from tests.cli.conftest import spawned
+from tests.support import clean_env as base_env
+from tests.support import run_subprocess as run_cli
 
 SANDBOX = Path("data") / "sandbox"
 
