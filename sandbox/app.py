@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sandbox.folder import FolderLock, SyncRunning, no_sync_running
 from sandbox.guard import Guard, new_token
-from sandbox.view import Runner, WebView
+from sandbox.view import WebView
 from sandbox.webpage import serve_page, serve_view
 from sandbox.web import Faults, Limits, Request, RequestLog, Response, Router, json_response, text_response
 
@@ -136,7 +136,7 @@ class Sandbox:
     RECORD_FILES = ("trash.jsonl", "history.jsonl")
 
     def __init__(self, data_dir: Path | str = "data/sandbox", host: str = "127.0.0.1", port: int = 0,
-                 allow_non_loopback: bool = False, seed: bool = True, runner: Optional[Runner] = None) -> None:
+                 allow_non_loopback: bool = False, seed: bool = True) -> None:
         if host not in LOOPBACK and not allow_non_loopback:
             raise ValueError(f"the sandbox binds to loopback only; refusing {host!r}")
         self.data_dir = Path(data_dir)
@@ -150,14 +150,15 @@ class Sandbox:
             if path.is_file():
                 path.chmod(0o600)
         try:
-            self._setup(host, port, seed, runner)
+            self._setup(host, port, seed)
         except BaseException:
             self._folder.release()
             raise
 
-    def _setup(self, host: str, port: int, seed: bool, runner: Optional[Runner]) -> None:
+    def _setup(self, host: str, port: int, seed: bool) -> None:
         self.lock = threading.RLock()
-        self.view = WebView(self, runner)
+        # Its Preview and Sync come from whoever starts the sandbox with WorkLead beside it (view.runner).
+        self.view = WebView(self)
         self.faults = Faults()
         self.limits = Limits()
         self.log = RequestLog()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sandbox.view import ViewError, WebView
+from sandbox.view import WebView
 from sandbox.web import Request, Response, json_response
 
 STATIC = Path(__file__).with_name("static")
