@@ -24,11 +24,20 @@ _DELETE_MESSAGE = "delete_row: lead %s (%s): %s"
 def web_runner(settings: Callable[[], Any]) -> Runner:
     """A runner for the web view, building its engine from `settings()` at each run."""
     def run(dry_run: bool, report: Report) -> dict[str, Any]:
+        from core.errors import WorkLeadError
+        from core.logger import current_log_file, redact
         from core.sync_logic import SyncEngine
 
-        engine = SyncEngine.from_settings(settings())
-        with _reported_actions(report):
-            result = engine.full_sync(dry_run=dry_run)
+        try:
+            engine = SyncEngine.from_settings(settings())
+            with _reported_actions(report):
+                result = engine.full_sync(dry_run=dry_run)
+        except WorkLeadError as exc:  # its sentence, as the terminal says it
+            raise RuntimeError(redact(exc.message)) from None
+        except Exception as exc:  # as the terminal: one line, the traceback in the log file only
+            logging.getLogger("worklead").error("Unexpected error", exc_info=True, extra={"file_only": True})
+            where = current_log_file() or "the log file"
+            raise RuntimeError(redact(f"Unexpected error ({type(exc).__name__}); details in {where}.")) from None
         return summary(result)
     return run
 

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sandbox.folder import FolderLock, SyncRunning, no_sync_running
 from sandbox.guard import Guard, new_token
 from sandbox.view import WebView
-from sandbox.webpage import serve_page, serve_view
 from sandbox.web import Faults, Limits, Request, RequestLog, Response, Router, json_response, text_response
+from sandbox.webpage import serve_page, serve_view
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # How often the server loop checks for shutdown: stop() waits up to this long (socketserver's

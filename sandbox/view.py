@@ -204,12 +204,13 @@ class WebView:
                 run.events.append({**event, "at": time.time()})
             self.changes.bump()
 
+        summary: Optional[dict[str, Any]] = None
+        error: Optional[str] = None
         try:
             summary = self.runner(run.dry_run, report)
         except Exception as exc:  # shown on the page as the terminal would show it: one sentence
-            error, summary, state = str(exc) or type(exc).__name__, None, "failed"
-        else:
-            error, state = None, "done"
+            error = str(exc) or type(exc).__name__
+        state = "failed" if error is not None else "done"
         with self.sandbox.lock:
             run.summary, run.error, run.state = summary, error, state
         self.changes.bump()

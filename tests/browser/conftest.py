@@ -145,8 +145,10 @@ class Page:
 
     # -- the board ------------------------------------------------------------------------
     def lists(self) -> dict[str, list[str]]:
-        return self.js("""const out = {}; for (const l of document.querySelectorAll('#board .list'))
-            out[l.querySelector('.list-name').textContent] = [...l.querySelectorAll('.card-title')].map(c => c.textContent);
+        return self.js("""const out = {};
+            for (const l of document.querySelectorAll('#board .list'))
+                out[l.querySelector('.list-name').textContent] =
+                    [...l.querySelectorAll('.card-title')].map(c => c.textContent);
             return out;""")
 
     def list_of(self, title: str) -> str:

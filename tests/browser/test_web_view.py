@@ -46,6 +46,13 @@ def click_tool(page: Page, title: str, action: str) -> None:
     card.find_element(By.CSS_SELECTOR, f'[data-action="{action}"]').click()
 
 
+def delete_row(page: Page, lead_id: str, row: int) -> None:
+    from selenium.webdriver.common.by import By
+
+    hover(page, page.cell(lead_id, 1))
+    page.driver.find_element(By.CSS_SELECTOR, f'#grid-body .del-row[data-row="{row}"]').click()
+
+
 def test_the_page_shows_the_demo_leads_and_the_cards_a_sync_makes(page: Page) -> None:
     rows = page.rows()
     assert rows[0] == ["id", "name", "email", "status", "source", "trello_card_id"]
@@ -135,11 +142,11 @@ def test_rows_and_cards_changed_on_the_page_reach_the_services(page: Page) -> No
     page.driver.find_element(By.CSS_SELECTOR, "#add-row button[type=submit]").click()
     page.wait(lambda: page.demo.worksheet().row_values(14)[:2] == ["13", "Ines Duarte"], "the added row")
     # Lead 6, Tom Becker, in row 7: the row's delete button shows under the mouse.
-    page.act(lambda: (hover(page, page.cell("6", 1)),
-                      page.driver.find_element(By.CSS_SELECTOR, '#grid-body .del-row[data-row="7"]').click()))
+    page.act(lambda: delete_row(page, lead_id="6", row=7))
     page.wait(lambda: "Tom Becker" not in page.demo.worksheet().col_values(2), "the deleted row")
     page.act(lambda: click_tool(page, "Follow-up: Aiko Tanaka", "archive"))
-    page.wait(lambda: page.js("return document.querySelector('#archived-count').textContent") == "1", "an archived card")
+    page.wait(lambda: page.js("return document.querySelector('#archived-count').textContent") == "1",
+              "an archived card")
     archived = [c for c in page.demo.board().closed_cards() if c.name == "Follow-up: Aiko Tanaka"]
     assert len(archived) == 1
     page.js("document.querySelector('#archived').open = true")

@@ -57,7 +57,8 @@ def test_the_web_view_never_serves_lead_data_without_the_token(sandbox: Sandbox)
     for path in ("/_sandbox/view", "/_sandbox/view?after=-1"):
         answer = requests.get(sandbox.url + path, timeout=10)
         assert answer.status_code == 401, path
-    wrong = requests.post(sandbox.url + "/_sandbox/session", timeout=10, headers={"Authorization": "Bearer " + "y" * 43})
+    wrong = requests.post(sandbox.url + "/_sandbox/session", timeout=10,
+                          headers={"Authorization": "Bearer " + "y" * 43})
     assert wrong.status_code == 401 and "Set-Cookie" not in wrong.headers
     edit = requests.post(f"{sandbox.url}/_sandbox/view/edit", json={"op": "delete_row", "row": 2}, timeout=10)
     assert edit.status_code == 401

@@ -1,0 +1,50 @@
+"""The web view's Preview and Sync: WorkLead's engine behind the page, reported as the terminal reports it."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from cli.webrun import runner_for
+from core.mapping import MappingStore
+from sandbox import Sandbox
+
+
+def _run(sandbox: Sandbox, dry_run: bool) -> dict[str, Any]:
+    auth = sandbox.control_headers()
+    view = requests.post(f"{sandbox.url}/_sandbox/view/run", json={"dry_run": dry_run}, headers=auth, timeout=10).json()
+    deadline = time.monotonic() + 60
+    while view["run"]["state"] == "running":
+        assert time.monotonic() < deadline
+        view = requests.get(f"{sandbox.url}/_sandbox/view?after={view['version']}", headers=auth, timeout=30).json()
+    return dict(view["run"])
+
+
+def _with_runner(sandbox: Sandbox, tmp_path: Path) -> None:
+    env = tmp_path / "folder.env"
+    env.write_text(f"LOG_DIR={tmp_path / 'logs'}\n")
+    sandbox.view.runner = runner_for(sandbox, env_file=env)
+
+
+def test_a_page_sync_while_another_sync_runs_says_so_in_the_terminals_words(sandbox: Sandbox, tmp_path: Path) -> None:
+    _with_runner(sandbox, tmp_path)
+    with MappingStore(sandbox.data_dir / Sandbox.MAPPING_FILE).lock():
+        run = _run(sandbox, dry_run=False)
+    assert run["state"] == "failed" and run["error"].startswith("Another sync is running")
+    assert run["events"] == [] and run["summary"] is None
+
+
+def test_a_page_preview_plans_and_a_page_sync_reports_each_action_then_the_summary(
+        sandbox: Sandbox, tmp_path: Path) -> None:
+    _with_runner(sandbox, tmp_path)
+    preview = _run(sandbox, dry_run=True)
+    assert preview["state"] == "done" and preview["events"] == []
+    assert [row["kind"] for row in preview["summary"]["plan"]] == ["create_card"] * 10
+    assert preview["summary"]["title"] == "Summary: Full sync (dry run: nothing was changed)"
+    sync = _run(sandbox, dry_run=False)
+    assert [e["kind"] for e in sync["events"]] == ["create_card"] * 10
+    assert {e["name"] for e in sync["events"]} >= {"Maria Schneider", "Oliver Grant"}
+    assert ["Created", 10] in sync["summary"]["counts"] and sync["summary"]["exit_code"] == 0
+    assert (sandbox.data_dir / "mapping.json").exists()  # the demo's own mapping, as with --sandbox
