@@ -1,24 +1,16 @@
 """Preview and Sync for the sandbox's web view: the engine of menu options 7 and 2, in this process,
-each executed action reported to the page as it happens, the summary in the terminal's words.
+each action reported to the page as the engine carries it out (its on_action callback), the summary
+in the terminal's words.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from cli.actionlog import ENGINE_LOGGER
 from cli.output import SUMMARY_ROWS, change_text, held_back_sentence, operation_title
-
-Report = Callable[[dict[str, Any]], None]
-Runner = Callable[[bool, Report], dict[str, Any]]
-# The engine's per-action log lines: (kind, lead, name, from, to, reason) and, for deletions,
-# (lead, name, reason). They become the page's action lines until the engine reports actions itself.
-_ACTION_MESSAGE = "%s: lead %s (%s) %s -> %s: %s"
-_DELETE_MESSAGE = "delete_row: lead %s (%s): %s"
+from sandbox.view import Report, Runner
 
 
 def web_runner(settings: Callable[[], Any]) -> Runner:
@@ -26,12 +18,16 @@ def web_runner(settings: Callable[[], Any]) -> Runner:
     def run(dry_run: bool, report: Report) -> dict[str, Any]:
         from core.errors import WorkLeadError
         from core.logger import current_log_file, redact
-        from core.sync_logic import SyncEngine
+        from core.sync_logic import Outcome, SyncEngine
+
+        def reported(outcome: Outcome) -> None:
+            a = outcome.action
+            report({"kind": a.kind, "lead_id": a.lead_id, "name": a.name, "change": change_text(a),
+                    "reason": a.reason, "error": outcome.error})
 
         try:
-            engine = SyncEngine.from_settings(settings())
-            with _reported_actions(report):
-                result = engine.full_sync(dry_run=dry_run)
+            engine = SyncEngine.from_settings(settings(), on_action=reported)
+            result = engine.full_sync(dry_run=dry_run)
         except WorkLeadError as exc:  # its sentence, as the terminal says it
             raise RuntimeError(redact(exc.message)) from None
         except Exception as exc:  # as the terminal: one line, the traceback in the log file only
@@ -76,39 +72,3 @@ def summary(result: Any) -> dict[str, Any]:
 def _row(action: Any, held: bool) -> dict[str, Any]:
     return {"lead_id": action.lead_id, "name": action.name, "kind": action.kind, "change": change_text(action),
             "reason": action.reason, "held": held}
-
-
-class _ActionReporter(logging.Filter):
-    """Turns this run's action records into reports; lets every record through to the log file."""
-
-    def __init__(self, report: Report) -> None:
-        super().__init__()
-        self._report = report
-        self._thread = threading.get_ident()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.thread != self._thread or record.levelno < logging.INFO:
-            return True
-        record.file_only = True  # the page shows it; a menu's console must not get it mid-prompt
-        if record.levelno != logging.INFO or not isinstance(record.args, tuple):
-            return True
-        args = tuple("" if a is None else str(a) for a in record.args)
-        if record.msg == _ACTION_MESSAGE and len(args) == 6:
-            kind, lead, name, before, after, reason = args
-            change = "" if not (before or after) else f"{before or '-'} -> {after or '-'}"
-            self._report({"kind": kind, "lead_id": lead, "name": name, "change": change, "reason": reason})
-        elif record.msg == _DELETE_MESSAGE and len(args) == 3:
-            lead, name, reason = args
-            self._report({"kind": "delete_row", "lead_id": lead, "name": name, "change": "", "reason": reason})
-        return True
-
-
-@contextmanager
-def _reported_actions(report: Report) -> Iterator[None]:
-    logger = logging.getLogger(ENGINE_LOGGER)
-    reporter = _ActionReporter(report)
-    logger.addFilter(reporter)
-    try:
-        yield
-    finally:
-        logger.removeFilter(reporter)

@@ -366,6 +366,10 @@ function eventLine(event) {
   const who = `lead ${event.lead_id}` + (event.name ? ` (${event.name})` : "");
   what.appendChild(document.createTextNode(who + (event.change ? ` ${event.change}` : "") + " "));
   what.appendChild(el("span", "why", event.reason || ""));
+  if (event.error) {
+    row.classList.add("failed");
+    what.appendChild(el("span", "error", ` failed: ${event.error}`));
+  }
   row.appendChild(what);
   return row;
 }
