@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 import subprocess
 import time
@@ -19,8 +20,10 @@ SANDBOX = Path("data") / "sandbox"
 
 
 def _count(out: str, label: str) -> int:
-    line = next(x for x in out.splitlines() if x.startswith(label))
-    return int(line.split()[-1])
+    """A number from the run's summary table ('Created   10')."""
+    found = re.search(rf"^{re.escape(label)}\s+(\d+)\s*$", out, re.MULTILINE)
+    assert found, out
+    return int(found.group(1))
 
 
 def _env_file(workdir: Path) -> dict[str, str]:

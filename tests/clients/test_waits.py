@@ -47,7 +47,8 @@ def test_a_stop_request_ends_a_retry_after_wait_and_no_request_follows(sandbox: 
         attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=60.0))
     tracker = WorkTracker.from_settings(settings, control)
     requests.post(f"{sandbox.url}/_sandbox/faults", json={"rules": [
-        {"path": "/1/boards*", "status": 429, "times": 1, "retry_after": 30}]}, timeout=5).raise_for_status()
+        {"path": "/1/boards*", "status": 429, "times": 1, "retry_after": 30}]}, timeout=5,
+        headers=sandbox.control_headers()).raise_for_status()
     sandbox.log.clear()
     _stop_after(control, 0.3)
     started = time.monotonic()

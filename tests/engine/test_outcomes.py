@@ -40,7 +40,8 @@ def test_moves_status_writes_and_failures_are_reported_as_they_happen(world: Wor
     world.set_status("1", "QUALIFIED")
     world.move("2", "DONE")
     requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [
-        {"path": "/1/cards/*", "method": "PUT", "status": 400, "times": 1}]}, timeout=5).raise_for_status()
+        {"path": "/1/cards/*", "method": "PUT", "status": 400, "times": 1}]}, timeout=5,
+        headers=world.sandbox.control_headers()).raise_for_status()
     world.set_status("4", "CONTACTED")
     seen, _ = _listened(world)
     by_kind = {(o.action.kind, o.action.lead_id): o for o in seen}
