@@ -17,7 +17,7 @@ from core.errors import SettingsError
 if TYPE_CHECKING:  # the clients import gspread and py-trello: loaded only once a command needs them
     from clients.lead_tracker import LeadTracker
     from clients.work_tracker import WorkTracker
-    from core.sync_logic import SyncEngine
+    from core.sync_logic import ActionListener, SyncEngine
 
 SANDBOX_DIR = Path("data/sandbox")
 ENV_FILE = Path(".env")
@@ -43,6 +43,19 @@ def misspelt_names(env_file: Path) -> str:
         if close:
             guesses.append(f"{env_file} has {name}: did you mean {close[0]}?")
     return " ".join(guesses)
+
+
+def connect(settings: Any, control: Optional[RunControl] = None, progress: Optional[BarProgress] = None,
+            on_action: Optional["ActionListener"] = None) -> "SyncEngine":
+    """The engine on the real clients; the one place the two are put together."""
+    from clients.lead_tracker import LeadTracker
+    from clients.work_tracker import WorkTracker
+    from core.sync_logic import SyncEngine
+
+    control = control or RunControl()
+    return SyncEngine(settings, LeadTracker.from_settings(settings, control),
+                      WorkTracker.from_settings(settings, control), progress=progress, control=control,
+                      on_action=on_action)
 
 
 class Session:
@@ -82,12 +95,8 @@ class Session:
         return WorkTracker.from_settings(self.settings(), self.control)
 
     def engine(self) -> "SyncEngine":
-        """The engine on the real clients; the one place the two are put together."""
         if self._engine is None:
-            from core.sync_logic import SyncEngine
-
-            self._engine = SyncEngine(self.settings(), self.sheet(), self.board(), progress=self._progress,
-                                      control=self.control)
+            self._engine = connect(self.settings(), self.control, progress=self._progress)
         return self._engine
 
     def close(self) -> None:

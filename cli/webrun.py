@@ -16,9 +16,10 @@ from sandbox.view import Report, Runner
 def web_runner(settings: Callable[[], Any]) -> Runner:
     """A runner for the web view, building its engine from `settings()` at each run."""
     def run(dry_run: bool, report: Report) -> dict[str, Any]:
+        from cli.session import connect
         from core.errors import WorkLeadError
         from core.logger import current_log_file, redact
-        from core.sync_logic import Outcome, SyncEngine
+        from core.sync_logic import Outcome
 
         def reported(outcome: Outcome) -> None:
             a = outcome.action
@@ -26,7 +27,7 @@ def web_runner(settings: Callable[[], Any]) -> Runner:
                     "reason": a.reason, "error": outcome.error})
 
         try:
-            engine = SyncEngine.from_settings(settings(), on_action=reported)
+            engine = connect(settings(), on_action=reported)
             result = engine.full_sync(dry_run=dry_run)
         except WorkLeadError as exc:  # its sentence, as the terminal says it
             raise RuntimeError(redact(exc.message)) from None
