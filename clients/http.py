@@ -4,7 +4,7 @@ Both sessions route their service's hosts to a configured base URL (the real
 service or the sandbox: same paths), put a timeout on every request, retry
 what is safe to retry, and log each attempt without secrets. The Trello
 session also moves the key and token out of the URL into the Authorization
-header and keeps under Trello's rate limit across threads.
+header and paces itself from Trello's rate headers across threads (clients/pacing.py).
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import hashlib
 import logging
 import threading
 import time
-from collections import deque
 from typing import Any, Callable, Optional, Self
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -25,6 +24,7 @@ from google.oauth2 import service_account
 from trello import TrelloClient
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
+from clients.pacing import RatePacer, rate_windows
 from core.config import RetryPolicy, Settings
 from core.control import BACKOFF, LIMIT, RETRY, RunControl, Wait
 from core.errors import ServiceUnavailableError
@@ -43,63 +43,16 @@ RETRY_STATUSES = frozenset({500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"key", "token", "access_token", "assertion", "client_secret"})
 
 
-class SlidingWindowLimiter:
-    """At most `limit` requests in any `window` seconds, shared by every thread that uses it.
-
-    A slot is stamped with the time its response arrived (in flight counts as
-    now): the server counts a request when it arrives, which is never later,
-    so our window always covers the server's and we stay under its limit.
-    """
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._slots: deque[list[float]] = deque()
-        self._cond = threading.Condition()
-
-    def acquire(self, control: Optional[RunControl] = None, service: str = "Trello") -> list[float]:
-        """A slot; waits (interruptibly, reported once, when `control` is given) while the window is full."""
-        reported = False
-        with self._cond:
-            while True:
-                now = self._clock()
-                while self._slots and self._slots[0][0] <= now - self.window:
-                    self._slots.popleft()
-                if len(self._slots) < self.limit:
-                    slot = [float("inf")]
-                    self._slots.append(slot)
-                    return slot
-                oldest = min(s[0] for s in self._slots)
-                wait = oldest + self.window - now if oldest != float("inf") else self.window
-                if control is None:
-                    self._cond.wait(timeout=max(wait, 0.005))
-                    continue
-                if not reported:
-                    control.report_wait(Wait(service, LIMIT, wait))
-                    reported = True
-                control.wait_on(self._cond, max(wait, 0.005))
-
-    def release(self, slot: list[float]) -> None:
-        with self._cond:
-            slot[0] = self._clock()
-            # Keep the deque ordered by stamp so expiry can pop from the left.
-            ordered = sorted(self._slots, key=lambda s: s[0])
-            self._slots.clear()
-            self._slots.extend(ordered)
-            self._cond.notify_all()
-
-
-_limiters: dict[tuple[str, int, float], SlidingWindowLimiter] = {}
+_limiters: dict[tuple[str, int, float], RatePacer] = {}
 _limiters_lock = threading.Lock()
 
 
-def shared_limiter(token: str, limit: int, window: float) -> SlidingWindowLimiter:
-    """One limiter per token: Trello counts per token, whichever session sends."""
+def shared_limiter(token: str, limit: int, window: float) -> RatePacer:
+    """One pacer per token: Trello counts per token, whichever session sends."""
     with _limiters_lock:
         key = (hashlib.sha256(token.encode()).hexdigest(), limit, window)
         if key not in _limiters:
-            _limiters[key] = SlidingWindowLimiter(limit, window)
+            _limiters[key] = RatePacer(limit, window)
         return _limiters[key]
 
 
@@ -199,14 +152,14 @@ class ServiceSession(requests.Session):
     owns_host: Callable[[str], bool] = staticmethod(lambda host: False)
     post_is_safe: Callable[[str], bool] = staticmethod(lambda url: False)
     policy: RetryPolicy = RetryPolicy()
-    limiter: Optional[SlidingWindowLimiter] = None
+    limiter: Optional[RatePacer] = None
     service: str = "the service"
     # Every wait goes through the run's control: Ctrl-C ends it, and a long one is shown.
     control: RunControl = RunControl()
 
     def configure(self, base_url: Optional[str], owns_host: Callable[[str], bool],
                   post_is_safe: Callable[[str], bool], policy: RetryPolicy,
-                  limiter: Optional[SlidingWindowLimiter] = None, service: str = "the service",
+                  limiter: Optional[RatePacer] = None, service: str = "the service",
                   control: Optional[RunControl] = None) -> Self:
         self.base_url, credentials = split_credentials(base_url)
         if credentials:
@@ -257,11 +210,12 @@ class ServiceSession(requests.Session):
         try:
             response = super().request(method, url, **kwargs)
         except requests.RequestException as exc:
-            log.debug("%s %s -> %s (attempt %d)", method, redact_url(url), type(exc).__name__, attempt)
-            raise
-        finally:
             if slot is not None and self.limiter is not None:
                 self.limiter.release(slot)
+            log.debug("%s %s -> %s (attempt %d)", method, redact_url(url), type(exc).__name__, attempt)
+            raise
+        if slot is not None and self.limiter is not None:
+            self.limiter.release(slot, response.headers)
         log.debug("%s %s -> %d (attempt %d)", method, redact_url(url), response.status_code, attempt)
         return response
 
@@ -273,7 +227,10 @@ class ServiceSession(requests.Session):
         if status == 429:  # refused before any work was done: safe for every method
             wait = _retry_after(response)
             if wait is None:
-                return self.policy.backoff(attempt)
+                # A refusal that says where the window stands: the pacer has learnt it is full and
+                # holds the next request until it frees. Without that, back off.
+                paced = self.limiter is not None and bool(rate_windows(response.headers))
+                return 0.0 if paced else self.policy.backoff(attempt)
             return wait if wait <= self.policy.max_retry_after else None
         if status in RETRY_STATUSES and may_repeat:
             wait = _retry_after(response)

@@ -1,0 +1,121 @@
+"""Pacing from Trello's rate headers: the limit Trello announces, and a fair share of a shared token."""
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from clients.pacing import RateWindow, rate_windows
+from clients.work_tracker import WorkTracker
+from sandbox import Sandbox
+from tests.clients.conftest import api_requests, sandbox_settings, work_tracker
+
+CASSETTES = Path(__file__).resolve().parents[1] / "fidelity" / "trello_cassettes"
+OTHER = "other_app"  # a query parameter marking the other client's requests in the sandbox's log
+
+
+def _recorded_headers(cassette: str, index: int = 0) -> dict[str, str]:
+    data = yaml.safe_load((CASSETTES / cassette).read_text(encoding="utf-8"))
+    return {k: v[0] for k, v in data["http_interactions"][index]["response"]["headers"].items()}
+
+
+def test_a_recorded_trello_answer_tells_each_window() -> None:
+    windows = rate_windows(_recorded_headers("can_get_cards_of_board.yml"))
+    assert windows == [RateWindow("api-key", 300, 10.0, 299), RateWindow("api-token", 100, 10.0, 99),
+                       RateWindow("member", 200, 10.0, 199)]
+
+
+def test_every_scope_a_recorded_answer_names_is_read_and_others_ignored() -> None:
+    headers = _recorded_headers("comment_delete.yml", 1)
+    scopes = {w.scope: (w.limit, w.interval, w.remaining) for w in rate_windows(headers)}
+    assert scopes["action"] == (15000, 3600.0, 14999)
+    assert scopes["api-token"] == (100, 10.0, 98)
+    assert rate_windows({"X-Rate-Limit-Api-Token-Max": "100", "Content-Type": "text/plain"}) == []
+
+
+def _moves(tracker: WorkTracker, cards: list[Any], rounds: int, errors: list[BaseException]) -> None:
+    try:
+        for i in range(rounds):
+            for card in cards:
+                tracker.move_card(card.id, ("DONE", "IN_PROGRESS")[i % 2])
+    except BaseException as exc:  # noqa: BLE001 - reported by the test
+        errors.append(exc)
+
+
+def _in_threads(tracker: WorkTracker, cards: list[Any], rounds: int, threads: int = 4) -> list[BaseException]:
+    errors: list[BaseException] = []
+    workers = [threading.Thread(target=_moves, args=(tracker, cards[i::threads], rounds, errors))
+               for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return errors
+
+
+def test_pace_follows_the_limit_trello_announces_not_the_fallback(sandbox: Sandbox) -> None:
+    # Trello's limits scaled to 20 per 2 s; the fallback (before any answer) would allow only 5 per 10 s.
+    sandbox.limits.configure({"enabled": True, "limits": {"trello_token": [20, 2.0], "trello_key": [60, 2.0]}})
+    settings = dataclasses.replace(sandbox_settings(sandbox), trello_rate_limit=5)
+    tracker = work_tracker(settings)
+    tracker.read()
+    assert tracker.session.limiter is not None
+    assert tracker.session.limiter.allowance() == {"api-key": 60, "api-token": 20, "member": 200}
+    cards = [tracker.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(10)]
+    sandbox.log.clear()
+    errors = _in_threads(tracker, cards, rounds=4)
+    statuses = [e["status"] for e in api_requests(sandbox)]
+    assert errors == []
+    assert len(statuses) == 40 and statuses.count(429) == 0
+
+
+class OtherApp:
+    """Another client on the same token: one board read every `period` seconds until stopped."""
+
+    def __init__(self, sandbox: Sandbox, period: float) -> None:
+        creds = sandbox.creds
+        self.url = f"{sandbox.url}/1/boards/{creds.board_id}"
+        self.params = {"fields": "name", OTHER: "1", "key": creds.trello_key, "token": creds.trello_token}
+        self.period = period
+        self.stop = threading.Event()
+        self.statuses: list[int] = []
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        with requests.Session() as session:
+            while not self.stop.is_set():
+                self.statuses.append(session.get(self.url, params=self.params, timeout=10).status_code)
+                self.stop.wait(self.period)
+
+    def __enter__(self) -> "OtherApp":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def test_another_app_on_the_token_keeps_its_share_and_nothing_fails(sandbox: Sandbox) -> None:
+    # 20 requests per 2 s on the token; the other app spends about 6 of them (3 a second).
+    sandbox.limits.configure({"enabled": True, "limits": {"trello_token": [20, 2.0], "trello_key": [60, 2.0]}})
+    tracker = work_tracker(sandbox_settings(sandbox))
+    tracker.read()
+    cards = [tracker.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(10)]
+    with OtherApp(sandbox, period=1 / 3) as other:
+        other.stop.wait(2.5)  # the other app is there first, as an app running all day would be
+        sandbox.log.clear()
+        errors = _in_threads(tracker, cards, rounds=5)
+        assert tracker.session.limiter is not None
+        shared = tracker.session.limiter.allowance()["api-token"]
+    ours = [e for e in api_requests(sandbox) if OTHER not in e["query"]]
+    theirs = [e for e in api_requests(sandbox) if OTHER in e["query"]]
+    assert errors == []
+    assert len([e for e in ours if e["status"] == 200]) == 50
+    assert sum(1 for e in ours if e["status"] == 429) <= 2
+    assert sum(1 for e in theirs if e["status"] == 429) <= len(theirs) // 10
+    assert shared < 20  # their share was seen and left free
