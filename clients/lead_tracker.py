@@ -1,9 +1,10 @@
 """The lead sheet (Google Sheets, through gspread): read whole, write in batches.
 
-Requests per operation: read 1 values GET (plus one metadata GET the first
-time when WORKSHEET is not set, to learn the first worksheet's title);
-write_cells 1; append_rows 1; delete_rows 1 re-read + 1 :batchUpdate (plus the
-metadata GET if not cached); modified_time 1 (Drive).
+Requests per operation: read 1 values GET (without WORKSHEET, a range with no
+sheet name: Google's A1 notation addresses the first visible worksheet, and the
+answer names it); write_cells 1; append_rows 1 (plus one metadata GET when no
+read came first); delete_rows 1 re-read + 1 :batchUpdate (plus the metadata GET
+for the sheet id, once); modified_time 1 (Drive).
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ from core.errors import (
 )
 from core.models import REQUIRED_COLUMNS, CellUpdate, Lead, SheetSnapshot
 
+# Every column Sheets allows, every row, of the worksheet a range without a sheet name addresses.
+FIRST_VISIBLE_SHEET = "A:ZZZ"
+
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
@@ -38,6 +42,14 @@ def column_letter(index: int) -> str:
 
 def quote_title(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
+
+
+def sheet_of_range(a1_range: str) -> str:
+    """'My Sheet' from "'My Sheet'!A1:Z1000" (the range an answer names), `Leads` from `Leads!A1:F9`."""
+    name = a1_range.rpartition("!")[0] if "!" in a1_range else a1_range
+    if len(name) >= 2 and name[0] == name[-1] == "'":
+        name = name[1:-1].replace("''", "'")
+    return name
 
 
 class LeadTracker:
@@ -66,11 +78,14 @@ class LeadTracker:
 
     # -- reading ------------------------------------------------------------------
     def read(self) -> SheetSnapshot:
-        """The whole worksheet as typed leads with their row numbers."""
-        title = self._worksheet_title()
+        """The whole worksheet as typed leads with their row numbers, in one request."""
+        # Without a title yet, no metadata request: an unnamed range is the first visible worksheet.
+        whole = quote_title(self._title) if self._title is not None else FIRST_VISIBLE_SHEET
         with self._translated():
-            data = self._http.values_get(self.spreadsheet_id, quote_title(title))
-        return self._snapshot(title, data.get("values", []))
+            data = self._http.values_get(self.spreadsheet_id, whole)
+        if self._title is None:
+            self._title = sheet_of_range(str(data.get("range", "")))
+        return self._snapshot(self._title, data.get("values", []))
 
     def _snapshot(self, title: str, rows: list[list[str]]) -> SheetSnapshot:
         header = [str(c) for c in rows[0]] if rows else []
@@ -181,10 +196,10 @@ class LeadTracker:
     def _load_metadata(self) -> None:
         with self._translated():
             meta = self._http.fetch_sheet_metadata(
-                self.spreadsheet_id, params={"fields": "sheets.properties(sheetId,title,index)"})
+                self.spreadsheet_id, params={"fields": "sheets.properties(sheetId,title,index,hidden)"})
         sheets = [s.get("properties", {}) for s in meta.get("sheets", [])]
         sheets.sort(key=lambda p: p.get("index", 0))
-        chosen = _pick_sheet(sheets, self.settings.worksheet)
+        chosen = _pick_sheet(sheets, self.settings.worksheet or self._title)
         if chosen is None:
             raise NotFoundError(self._no_worksheet_message(sheets))
         self._title, self._sheet_id = chosen["title"], int(chosen.get("sheetId", 0))
@@ -272,8 +287,9 @@ class LeadTracker:
 
 
 def _pick_sheet(sheets: list[dict[str, Any]], wanted: Optional[str]) -> Optional[dict[str, Any]]:
-    if not wanted:
-        return sheets[0] if sheets else None
+    if not wanted:  # the one a range without a sheet name addresses
+        visible = [p for p in sheets if not p.get("hidden")] or sheets
+        return visible[0] if visible else None
     for props in sheets:
         if props.get("title") == wanted:
             return props

@@ -419,6 +419,11 @@ class Spreadsheet:
     def first_sheet(self) -> Worksheet:
         return sorted(self.sheets, key=lambda s: s.index)[0]
 
+    def first_visible_sheet(self) -> Worksheet:
+        """What a range without a sheet name addresses in Google's A1 notation."""
+        visible = [s for s in self.sheets if not s.hidden]
+        return sorted(visible or self.sheets, key=lambda s: s.index)[0]
+
     def resolve(self, text: str) -> tuple[Worksheet, Optional[Cells]]:
         """The sheet and cells an A1 range names; no cells means the whole sheet."""
         try:
@@ -433,7 +438,7 @@ class Spreadsheet:
             named = self.named_range(cell_text)
             if named is not None:
                 return self.require_sheet(named.sheet_id), named.cells
-            name, cell_text = self.first_sheet().title, cell_text
+            name, cell_text = self.first_visible_sheet().title, cell_text
         sheet = self.sheet_by_title(name)
         if sheet is None:
             raise bad_range(text)

@@ -17,6 +17,7 @@ from core.errors import (
 from core.models import CellUpdate, Lead
 from sandbox import Sandbox
 from tests.clients.conftest import api_requests, lead_tracker, sandbox_settings
+from tests.sandbox.google_support import google_model
 
 
 def put_values(tracker: LeadTracker, a1: str, values: list[list[str]]) -> None:
@@ -35,13 +36,28 @@ def test_reading_the_whole_sheet_costs_one_request(sandbox: Sandbox, titled_shee
     assert snapshot.leads[0].row == 2 and snapshot.columns["id"] == "A"
 
 
-def test_first_worksheet_is_found_once_then_reads_cost_one_request(sandbox: Sandbox, sheet: LeadTracker) -> None:
+def test_without_worksheet_the_first_visible_one_is_read_in_one_request(sandbox: Sandbox,
+                                                                       sheet: LeadTracker) -> None:
+    book = google_model(sandbox).spreadsheets[sandbox.creds.spreadsheet_id]
+    hidden = book.add_sheet("Old leads", index=0, hidden=True)
+    hidden.write(0, 0, [["something else entirely"]])
     sandbox.log.clear()
-    sheet.read()
-    assert len(api_requests(sandbox)) == 2  # the first worksheet's title, then its values
+    snapshot = sheet.read()
+    assert len(api_requests(sandbox)) == 1  # no metadata request to learn the title
+    assert snapshot.title == "Leads" and snapshot.leads
     sandbox.log.clear()
-    sheet.read()
-    assert len(api_requests(sandbox)) == 1
+    sheet.delete_rows([snapshot.leads[-1]])  # the sheet id comes from the sheet that was read
+    assert [lead.id for lead in sheet.read().leads] == [lead.id for lead in snapshot.leads[:-1]]
+    assert hidden.cell(0, 0) == "something else entirely"
+
+
+def test_a_title_that_needs_quoting_is_learnt_from_the_answer(sandbox: Sandbox, sheet: LeadTracker) -> None:
+    book = google_model(sandbox).spreadsheets[sandbox.creds.spreadsheet_id]
+    book.rename_sheet(book.first_sheet(), "Lead's list 2026")
+    snapshot = sheet.read()
+    assert snapshot.title == "Lead's list 2026"
+    sheet.write_cells([CellUpdate(snapshot.leads[0].row, "status", "LOST")])
+    assert sheet.read().leads[0].status == "LOST"
 
 
 def test_header_without_required_columns_names_them(sheet: LeadTracker) -> None:
@@ -108,8 +124,9 @@ def test_deleting_rows_rereads_and_removes_only_rows_still_holding_their_id(sand
     deleted = sheet.delete_rows(doomed)
     log = api_requests(sandbox)
     assert deleted == [leads[4].id, leads[1].id]  # bottom-up
-    assert [e["method"] for e in log] == ["GET", "POST"]  # metadata cached by the read: re-read + one batch
-    assert log[1]["path"].endswith(":batchUpdate")
+    # The sheet id (metadata, once: a read needs none), the re-read, one batch.
+    assert [e["method"] for e in log] == ["GET", "GET", "POST"]
+    assert log[2]["path"].endswith(":batchUpdate")
     remaining = [lead.id for lead in sheet.read().leads]
     assert leads[1].id not in remaining and leads[4].id not in remaining
     assert "999" in remaining and leads[2].id in remaining

@@ -171,3 +171,18 @@ def test_credentials_refresh_against_the_sandbox_token_endpoint(sandbox: Sandbox
     creds.refresh(Request())
     assert creds.token and creds.valid
     assert [e["status"] for e in requests_to(sandbox, "oauth")] == [200]
+
+
+def test_a_range_without_a_sheet_name_addresses_the_first_visible_sheet(sandbox: Sandbox,
+                                                                        client: gspread.Client) -> None:
+    # Google's A1 notation: "A1:B2 refers to the first two cells in the top two rows of the first visible sheet".
+    book = client.open_by_key(sandbox.creds.spreadsheet_id)
+    hidden = book.add_worksheet("Archive", rows=5, cols=3, index=0)
+    hidden.update([["archived"]], "A1")
+    book.batch_update({"requests": [{"updateSheetProperties": {
+        "properties": {"sheetId": hidden.id, "hidden": True}, "fields": "hidden"}}]})
+    answer = client.http_client.values_get(sandbox.creds.spreadsheet_id, "A1:B2")
+    assert answer["range"] == "Leads!A1:B2" and answer["values"][0] == ["id", "name"]
+    whole = client.http_client.values_get(sandbox.creds.spreadsheet_id, "A:ZZZ")
+    assert whole["range"] == "Leads!A1:Z1000" and len(whole["values"]) == 13
+    assert hidden.acell("A1").value == "archived"

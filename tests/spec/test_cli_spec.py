@@ -87,12 +87,13 @@ def test_deleting_most_cards_is_held_back_with_exit_4_until_force_delete(cli: Cl
 
 
 def test_second_sync_while_one_runs_exits_3_naming_the_holder(cli: Cli, sb: ServedSandbox) -> None:
-    sb.control("POST", "faults", {"latency_ms": 600})
+    # Long enough that the second process (a cold Python start on a busy machine) comes while the first runs.
+    sb.control("POST", "faults", {"latency_ms": 1000})
     env = clean_env(**cli.settings)
     first = subprocess.Popen([sys.executable, str(MAIN), "sync"], cwd=cli.workdir, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        # The first has read the sheet; a board read, card writes and a sheet write (0.6 s each) remain.
+        # The first has read the sheet; a board read, card writes, a re-read and a sheet write (1 s each) remain.
         wait_for(lambda: any(r["path"].startswith("/v4/") for r in sb.requests_log()), timeout=30)
         second = cli("sync")
         assert second.code == 3, second.out
