@@ -26,7 +26,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from clients.pacing import RatePacer, rate_windows
 from core.config import RetryPolicy, Settings
-from core.control import BACKOFF, LIMIT, RETRY, RunControl, Wait
+from core.control import BACKOFF, RETRY, RunControl, Wait
 from core.errors import ServiceUnavailableError
 
 log = logging.getLogger("worklead.http")

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from clients.http import SlidingWindowLimiter
+from clients.pacing import RatePacer
 from clients.work_tracker import WorkTracker
 from core.config import RetryPolicy
 from core.control import LIMIT, RunControl, StopRequested, Wait
@@ -29,7 +29,7 @@ def _stop_after(control: RunControl, seconds: float) -> None:
 def test_a_stop_request_ends_a_rate_limit_wait_at_once_and_the_wait_was_reported() -> None:
     seen: list[Wait] = []
     control = RunControl(on_wait=seen.append)
-    limiter = SlidingWindowLimiter(limit=1, window=30.0)
+    limiter = RatePacer(limit=1, window=30.0)
     limiter.release(limiter.acquire(control))
     _stop_after(control, 0.2)
     started = time.monotonic()
