@@ -352,7 +352,9 @@ def _settings_loaded(settings: Any) -> None:
 
 
 def _log_dir_problem(log_dir: Any, exc: OSError) -> SettingsError:
-    return SettingsError(f"The log folder {log_dir} cannot be written ({exc.strerror or exc}); "
+    why = "it is a file, not a folder" if Path(log_dir).exists() and not Path(log_dir).is_dir() \
+        else exc.strerror or str(exc)
+    return SettingsError(f"The log folder {log_dir} cannot be written ({why}); "
                          f"set LOG_DIR to a folder you can write to.")
 
 

@@ -195,6 +195,9 @@ def _check_credentials_file(path: Path) -> list[str]:
     if path.is_dir():
         return [f"GOOGLE_CREDENTIALS_PATH points to {path}, which is a folder, not a key file: {fix} "
                 f"and set the path to the file."]
+    if path.exists() and not path.is_file():
+        return [f"GOOGLE_CREDENTIALS_PATH points to {path}, which is not a regular file: {fix} "
+                f"and set the path to the file."]
     if not path.is_file():
         return [f"GOOGLE_CREDENTIALS_PATH points to {path}, which does not exist: {fix} and set the path to it."]
     try:

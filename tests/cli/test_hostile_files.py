@@ -137,3 +137,11 @@ def test_a_base_url_with_credentials_works_and_its_password_is_never_shown(cli: 
     bad = cli("sync", GOOGLE_API_URL=urls["GOOGLE_API_URL"] + "?x=1")
     assert bad.code == 2 and "GOOGLE_API_URL" in bad.out and "http://***@" in bad.out, bad.out
     assert password not in run.out + bad.out + cli.log_text()
+
+
+def test_a_log_dir_that_is_a_file_says_so(cli: Cli) -> None:
+    not_a_folder = cli.workdir / "logs-file"
+    not_a_folder.write_text("")
+    run = cli("sync", LOG_DIR=str(not_a_folder))
+    assert run.code == 2 and no_crash(run.out), run.out
+    assert "it is a file, not a folder" in run.out and "LOG_DIR" in run.out

@@ -67,3 +67,9 @@ def test_credentials_inside_a_base_url_are_accepted_and_masked(env: dict[str, st
     settings = load_settings(env={**env, "GOOGLE_API_URL": url, "TRELLO_API_URL": url}, env_file=None)
     assert settings.google_api_url == url and PROXY_PASSWORD in settings.secrets()
     assert redact(f"GET {url}/v4/spreadsheets -> 200") == "GET http://***@127.0.0.1:3128/v4/spreadsheets -> 200"
+
+
+def test_a_key_path_naming_a_device_is_not_called_missing(env: dict[str, str]) -> None:  # noqa: F811
+    with pytest.raises(SettingsError) as err:
+        load_settings(env={**env, "GOOGLE_CREDENTIALS_PATH": "/dev/null"}, env_file=None)
+    assert "/dev/null, which is not a regular file" in err.value.message
