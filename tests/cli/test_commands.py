@@ -13,7 +13,6 @@ from tests.cli.conftest import (
     Cli,
     archive_list,
     board_cards,
-    delete_cards,
     interrupt,
     rename_list,
     set_header,
@@ -135,57 +134,7 @@ def test_a_missing_list_stops_sync_with_exit_2_and_one_sentence(cli: Cli) -> Non
     assert_plain_sentence(run.out)
 
 
-def test_deleting_most_cards_is_held_back_with_exit_4_until_forced(cli: Cli) -> None:
-    assert cli("sync").code == 0
-    linked = len(json.loads(cli.mapping_file.read_text())["lead_to_card"])
-    delete_cards(cli.sandbox, linked - 2)  # most, not all: an empty board is never read as deletions
-    held = cli("sync")
-    assert held.code == 4, held.out
-    assert "--force-delete" in held.out
-    forced = cli("sync", "--force-delete")
-    assert forced.code == 0, forced.out
-    assert _count(forced.out, "Deleted") > 0
-
-
-def test_a_second_sync_while_one_holds_the_lock_exits_3_naming_the_process(cli: Cli) -> None:
-    from core.mapping import MappingStore
-
-    cli.mapping_file.parent.mkdir(parents=True, exist_ok=True)
-    with MappingStore(cli.mapping_file).lock():
-        run = cli.process("sync")
-    assert run.code == 3, run.out
-    assert "process" in run.out
-    assert_plain_sentence(run.out)
-
-
 # -- settings and usage errors: one plain sentence, exit 2 ----------------------------------
-def test_partial_settings_stop_with_exit_2_naming_what_is_missing(cli: Cli) -> None:
-    env = {k: v for k, v in cli.env.items() if k not in ("TRELLO_TOKEN", "TRELLO_BOARD_ID")}
-    run = run_in_process(["sync"], cli.workdir, env)
-    assert run.code == 2, run.out
-    assert "TRELLO_TOKEN" in run.out and "TRELLO_BOARD_ID" in run.out
-    assert_plain_sentence(run.out)
-
-
-def test_a_bad_trello_token_is_one_sentence_with_exit_2(cli: Cli) -> None:
-    run = cli("sync", TRELLO_TOKEN="ATTA" + "0" * 64)
-    assert run.code == 2, run.out
-    assert "token" in run.out.lower()
-    assert_plain_sentence(run.out)
-
-
-def test_an_unknown_spreadsheet_id_is_one_sentence_with_exit_2(cli: Cli) -> None:
-    run = cli("sync", SPREADSHEET_ID="1" + "x" * 43)
-    assert run.code == 2, run.out
-    assert "SPREADSHEET_ID" in run.out or "spreadsheet" in run.out.lower()
-    assert_plain_sentence(run.out)
-
-
-def test_a_missing_key_file_is_one_sentence_with_exit_2(cli: Cli, tmp_path: Path) -> None:
-    run = cli("sync", GOOGLE_CREDENTIALS_PATH=str(tmp_path / "nowhere.json"))
-    assert run.code == 2, run.out
-    assert "GOOGLE_CREDENTIALS_PATH" in run.out
-    assert_plain_sentence(run.out)
 
 
 def test_a_wrong_header_is_one_sentence_with_exit_2_and_nothing_is_deleted(cli: Cli) -> None:

@@ -8,23 +8,6 @@ from pathlib import Path
 from tests.spec.conftest import Cli, ServedSandbox, wait_for
 from tests.support import MAIN, clean_env
 
-MENU = """==============================
-WELCOME TO WORKLEAD SYNC TOOL
-==============================
-Choose an option:
-1. Initial sync (Leads -> Cards)
-2. Full bidirectional sync
-3. Bulk sync: ALL leads -> tasks (Sheets -> Trello)
-4. Bulk sync: ALL tasks -> leads (Trello -> Sheets)
-5. Sync ONE lead -> task (by lead ID)
-6. Sync ONE task -> lead (by lead ID or card ID)
-7. Preview full sync (dry run)
-8. Status report
-9. Watch: full sync every N seconds
-0. Check setup
-Q. Quit
-=============================="""
-
 
 def assert_one_sentence(out: str, *names: str, problems: int = 1) -> None:
     assert "Traceback" not in out, out
@@ -32,12 +15,6 @@ def assert_one_sentence(out: str, *names: str, problems: int = 1) -> None:
     assert 1 <= len(lines) <= 2 * problems, out  # a sentence per problem, perhaps wrapped, never a dump
     for name in names:
         assert name in out, (name, out)
-
-
-def test_menu_shows_the_original_text_exactly_and_q_quits(cli: Cli) -> None:
-    run = cli(stdin="Q\n")
-    assert run.code == 0, run.out
-    assert MENU in run.out
 
 
 def test_menu_option_2_runs_a_full_sync_and_creates_cards(cli: Cli, sb: ServedSandbox) -> None:
@@ -78,6 +55,7 @@ def test_deleting_most_cards_is_held_back_with_exit_4_until_force_delete(cli: Cl
         card.delete()
     held = cli("sync")
     assert held.code == 4, held.out
+    assert "--force-delete" in held.out  # says how to do them if they are meant
     assert len(sb.worksheet().get_all_values()) == 13  # header + 12 rows, none deleted
     forced = cli("sync", "--force-delete")
     assert forced.code == 0, forced.out
@@ -97,7 +75,7 @@ def test_second_sync_while_one_runs_exits_3_naming_the_holder(cli: Cli, sb: Serv
         wait_for(lambda: any(r["path"].startswith("/v4/") for r in sb.requests_log()), timeout=30)
         second = cli("sync")
         assert second.code == 3, second.out
-        assert str(first.pid) in second.out
+        assert str(first.pid) in second.out and "Traceback" not in second.out
     finally:
         out, _ = first.communicate(timeout=60)
     assert first.returncode == 0, out
@@ -163,7 +141,7 @@ def test_bad_trello_token_is_exit_2_and_the_token_is_not_echoed(cli: Cli, sb: Se
     bad = "ATTA" + "f" * 60
     run = cli("sync", TRELLO_TOKEN=bad)
     assert run.code == 2, run.out
-    assert "Traceback" not in run.out
+    assert "Traceback" not in run.out and "token" in run.out.lower()
     assert bad not in run.out
 
 
@@ -173,16 +151,6 @@ def test_wrong_header_is_exit_2_and_nothing_is_written(cli: Cli, sb: ServedSandb
     assert run.code == 2, run.out
     assert "trello_card_id" in run.out
     assert sb.cards() == []
-
-
-def test_usage_error_is_exit_2(cli: Cli) -> None:
-    assert cli("frobnicate").code == 2
-
-
-def test_no_settings_at_all_runs_against_the_sandbox_and_says_so(tmp_path: Path) -> None:
-    run = Cli(tmp_path, {})("status")
-    assert run.code == 0, run.out
-    assert "sandbox" in run.out.lower()
 
 
 def test_sandbox_flag_runs_a_sync_against_the_local_sandbox(tmp_path: Path) -> None:

@@ -105,15 +105,6 @@ def test_status_map_with_custom_list_names_end_to_end(cli: Cli, sb: ServedSandbo
     assert row(sb.worksheet(), "1")["status"] == "CONTACTED"
 
 
-def test_missing_list_is_exit_2_and_doctor_fix_creates_it(cli: Cli, sb: ServedSandbox) -> None:
-    status_map = "NEW=Inbox,CONTACTED=IN_PROGRESS,QUALIFIED=DONE,LOST=LOST"
-    run = cli("sync", STATUS_MAP=status_map)
-    assert run.code == 2, run.out
-    assert "Inbox" in run.out and "Traceback" not in run.out
-    assert cli("doctor", "--fix", STATUS_MAP=status_map).code == 0
-    assert "Inbox" in [lst.name for lst in sb.board().all_lists()]
-
-
 def test_worksheet_setting_uses_the_named_second_worksheet(cli: Cli, sb: ServedSandbox) -> None:
     first_before = sb.worksheet().get_all_values()
     second = sb.spreadsheet().add_worksheet("Pipeline", rows=20, cols=8)
