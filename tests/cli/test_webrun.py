@@ -48,3 +48,21 @@ def test_a_page_preview_plans_and_a_page_sync_reports_each_action_then_the_summa
     assert {e["name"] for e in sync["events"]} >= {"Maria Schneider", "Oliver Grant"}
     assert ["Created", 10] in sync["summary"]["counts"] and sync["summary"]["exit_code"] == 0
     assert (sandbox.data_dir / "mapping.json").exists()  # the demo's own mapping, as with --sandbox
+
+
+def test_a_conflict_made_on_the_page_is_reported_in_the_terminals_words(sandbox: Sandbox, tmp_path: Path) -> None:
+    _with_runner(sandbox, tmp_path)
+    assert _run(sandbox, dry_run=False)["state"] == "done"
+    auth = sandbox.control_headers()
+    view = requests.get(f"{sandbox.url}/_sandbox/view", headers=auth, timeout=10).json()
+    lists = {lst["name"]: lst for lst in view["board"]["lists"]}
+    card = next(c for c in lists["TODO"]["cards"] if c["lead_id"] == "1")
+    for edit in ({"op": "set_cell", "row": 2, "col": 3, "value": "QUALIFIED"},
+                 {"op": "move_card", "card": card["id"], "list": lists["IN_PROGRESS"]["id"]}):
+        assert requests.post(f"{sandbox.url}/_sandbox/view/edit", json=edit, headers=auth, timeout=10).ok
+    run = _run(sandbox, dry_run=False)
+    conflicts = [n for n in run["summary"]["notices"] if n.startswith("conflict: ")]
+    assert len(conflicts) == 1 and "Lead 1" in conflicts[0], run["summary"]["notices"]
+    assert ["Conflicts", 1] in run["summary"]["counts"]
+    view = requests.get(f"{sandbox.url}/_sandbox/view", headers=auth, timeout=10).json()
+    assert view["sheet"]["rows"][1]["cells"][3] == "CONTACTED"  # Trello wins, as CONFLICT_WINNER says
