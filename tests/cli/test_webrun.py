@@ -57,8 +57,9 @@ def test_a_conflict_made_on_the_page_is_reported_in_the_terminals_words(sandbox:
     view = requests.get(f"{sandbox.url}/_sandbox/view", headers=auth, timeout=10).json()
     lists = {lst["name"]: lst for lst in view["board"]["lists"]}
     card = next(c for c in lists["TODO"]["cards"] if c["lead_id"] == "1")
-    for edit in ({"op": "set_cell", "row": 2, "col": 3, "value": "QUALIFIED"},
-                 {"op": "move_card", "card": card["id"], "list": lists["IN_PROGRESS"]["id"]}):
+    edits: list[dict[str, Any]] = [{"op": "set_cell", "row": 2, "col": 3, "value": "QUALIFIED"},
+                                   {"op": "move_card", "card": card["id"], "list": lists["IN_PROGRESS"]["id"]}]
+    for edit in edits:
         assert requests.post(f"{sandbox.url}/_sandbox/view/edit", json=edit, headers=auth, timeout=10).ok
     run = _run(sandbox, dry_run=False)
     conflicts = [n for n in run["summary"]["notices"] if n.startswith("conflict: ")]
