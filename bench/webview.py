@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.browser.conftest import new_driver  # noqa: E402  (the tests' own browser settings)
+from tests.browser.conftest import chromium  # noqa: E402  (the tests' own browser settings)
 from tests.support import clean_env  # noqa: E402
 
 
@@ -43,15 +43,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    driver = new_driver()
-    try:
-        first, again = [], []
+    first, again = [], []
+    with chromium() as driver:
         for _ in range(args.runs):
-            folder = Path(tempfile.mkdtemp(prefix="worklead-webview-"))
-            first.append(time_to_page(driver, folder))
-            again.append(time_to_page(driver, folder))
-    finally:
-        driver.quit()
+            with tempfile.TemporaryDirectory(prefix="worklead-webview-") as folder:
+                first.append(time_to_page(driver, Path(folder)))
+                again.append(time_to_page(driver, Path(folder)))
     for label, times in (("new folder", first), ("existing folder", again)):
         print(f"{label}: median {statistics.median(times):.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})")
     return 0

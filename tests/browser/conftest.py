@@ -5,7 +5,9 @@ changes go through the real gspread and py-trello, routed by WorkLead's session 
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,18 +54,27 @@ def _require_browser() -> None:
     pytest.skip(message)
 
 
-def new_driver(width: int = 1280, height: int = 800) -> Any:
+@contextlib.contextmanager
+def chromium(width: int = 1280, height: int = 800) -> Iterator[Any]:
+    """Headless Chromium with a fresh profile, driven by selenium; profile removed afterwards."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    profile = tempfile.mkdtemp(prefix="worklead-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='worklead-chromium-')}")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    resize(driver, width, height)
-    return driver
+    options.add_argument(f"--user-data-dir={profile}")
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        try:
+            resize(driver, width, height)
+            yield driver
+        finally:
+            driver.quit()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def resize(driver: Any, width: int, height: int) -> None:
@@ -85,11 +96,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
     _require_browser()
-    chrome = new_driver()
-    try:
+    with chromium() as chrome:
         yield chrome
-    finally:
-        chrome.quit()
 
 
 class Page:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.conftest import DemoServer, Page, new_driver, resize
+from tests.browser.conftest import DemoServer, Page, chromium, resize
 
 pytestmark = pytest.mark.browser
 
@@ -188,16 +188,13 @@ def test_the_reset_button_asks_first_then_brings_the_demo_back(page: Page) -> No
 def test_the_web_view_never_shows_lead_data_without_the_token(demo: DemoServer) -> None:
     from selenium.webdriver.common.by import By
 
-    stranger = new_driver()
-    try:
+    with chromium() as stranger:
         stranger.get(demo.url + "/")
         view = Page(stranger, demo)
         view.wait(lambda: stranger.find_element(By.ID, "locked").is_displayed(), "the request for the token")
         assert "Maria" not in stranger.page_source and view.rows() == []
         stranger.get(demo.url + "/_sandbox/view")
         assert "Maria" not in stranger.page_source
-    finally:
-        stranger.quit()
     assert requests.get(demo.url + "/_sandbox/view", timeout=10).status_code == 401
 
 
