@@ -1,6 +1,8 @@
 """Benchmark: WorkLead against the sandbox with request latency and the real rate limits.
 
     python bench/run.py [--sizes 100,1000,5000] [--latency-ms 50]
+    python bench/run.py --sizes "" --pacing [--shared-size 1000] [--quiet-sizes 100,2000,5000]
+                        [--big-board 5000,50000] [--watch-minutes 2]
 
 For each size: a fresh sandbox in its own process (`python -m sandbox`), N leads seeded in the
 sheet, then three syncs, each in a fresh WorkLead process: the initial sync, a full sync with
@@ -8,6 +10,12 @@ nothing to do, and a full sync after 1 % of the leads changed on each side. Requ
 from the sandbox's request log (the OAuth token POST apart), 429s likewise; memory is the WorkLead
 process's peak RSS. Prints a Markdown table. 5,000 leads take about ten minutes: Trello allows
 100 writes per 10 s, and the initial sync must create ~3,750 cards.
+
+--pacing adds the runs at the services' limits, one table: the first sync of --shared-size leads
+alone and beside another client spending 3 requests a second on the same token; a no-change sync
+at each of --quiet-sizes (sheet and board seeded already linked); a no-change sync of a board with
+--big-board open and archived cards; and --watch-minutes of `watch --interval 10` with one sheet
+edit per round (every round a real sync), counting Sheets reads per minute.
 """
 from __future__ import annotations
 
@@ -47,6 +55,7 @@ class Phase:
     failed: int = 0
     peak_mb: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    trello_requests: int = 0
 
     @property
     def write_share(self) -> Optional[float]:
@@ -95,10 +104,10 @@ class Server:
             try:
                 # The control endpoints need the token the sandbox writes to sandbox.env when it serves.
                 self.token = _env_value(self.env_file, "SANDBOX_TOKEN")
-                if self.token and requests.get(f"{self.url}/_sandbox/requests", timeout=1,
+                if self.token and requests.get(f"{self.url}/_sandbox/requests", timeout=5,
                                                headers=self._auth()).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or too busy to answer within the timeout
                 pass
             time.sleep(0.1)
         raise RuntimeError("the sandbox did not start")
@@ -190,6 +199,9 @@ class Bench:
     def _phase(self, name: str) -> Phase:
         time.sleep(WINDOW_SECONDS)
         self.server.control("DELETE", "requests")
+        return self._sync(name)
+
+    def _sync(self, name: str) -> Phase:
         proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
                                "initial" if name == "initial" else "sync"],
                               cwd=self.workdir, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -206,7 +218,8 @@ def _phase_from(name: str, report: dict[str, Any], log: list[dict[str, Any]]) ->
     return Phase(name=name, requests=len(api), token_posts=len(log) - len(api), wall=report["wall"],
                  refused_429=sum(1 for e in log if e["status"] == 429), card_writes=len(writes),
                  write_span=(writes[-1] - writes[0]) if len(writes) > 1 else 0.0,
-                 failed=report["counts"]["failed"], peak_mb=report["peak_mb"], counts=report["counts"])
+                 failed=report["counts"]["failed"], peak_mb=report["peak_mb"], counts=report["counts"],
+                 trello_requests=sum(1 for e in api if e["service"] == "trello" and e["status"] != 429))
 
 
 def _clean_environ() -> dict[str, str]:
@@ -265,10 +278,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--sizes", default="100,1000,5000", help="comma-separated lead counts")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--child", choices=("initial", "sync"), help=argparse.SUPPRESS)
+    parser.add_argument("--pacing", action="store_true", help="also the runs at the services' limits")
+    parser.add_argument("--shared-size", type=int, default=1000, help="leads in the first syncs (0: skip)")
+    parser.add_argument("--quiet-sizes", default="100,2000,5000", help="no-change syncs of linked leads")
+    parser.add_argument("--big-board", default="5000,50000", help="open,archived cards of the long-lived board")
+    parser.add_argument("--watch-minutes", type=float, default=2.0, help="minutes of watch at 10 s (0: skip)")
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child)
+    if args.pacing:
+        from bench.pacing import run_pacing
+
+        print(run_pacing(args))
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if not sizes:
+        return 0
     results: dict[int, list[Phase]] = {}
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"worklead-bench-{size}-") as tmp:
