@@ -1,6 +1,7 @@
 """The work board (Trello, through py-trello): read whole, write one card at a time.
 
-Requests per operation: read 1 (board GET with nested lists and all cards);
+Requests per operation: read 1 (board GET with nested lists and open cards), plus
+one per 1,000 archived cards paged through when a wanted card is not open;
 create_card, move_card, archive_card, update_card, get_card 1 each (plus one
 lists GET when no read came first); create_lists 1 per list; last_activity 1.
 Safe to share between the engine's worker threads.
@@ -8,7 +9,7 @@ Safe to share between the engine's worker threads.
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Any, Collection, Optional
 
 import requests
 from trello.exceptions import ResourceUnavailable, Unauthorized
@@ -28,11 +29,15 @@ from core.errors import (
 from core.models import BoardSnapshot, Card
 
 CARD_FIELDS = "id,name,desc,idList,closed,dateLastActivity"
+PAGE_SIZE = 1000  # the most cards Trello returns in one page
+MIN_PAGE_SIZE = 10
 LIST_FIELDS = "id,name,closed"
 
 
 class WorkTracker:
     """One Trello board: its lists and cards."""
+
+    page_size = PAGE_SIZE
 
     def __init__(self, settings: Settings, session: TrelloSession) -> None:
         self.settings = settings
@@ -47,17 +52,56 @@ class WorkTracker:
         return cls(settings, build_trello_session(settings, control))
 
     # -- reading ------------------------------------------------------------------
-    def read(self) -> BoardSnapshot:
-        """Lists and every card, open and archived, in one board GET."""
-        board = self._fetch(f"/boards/{self._board_id}", "board", query={
-            "fields": "id,dateLastActivity", "lists": "all", "list_fields": LIST_FIELDS,
-            "cards": "all", "card_fields": CARD_FIELDS})
+    def read(self, wanted: Collection[str] = ()) -> BoardSnapshot:
+        """Lists and open cards in one board GET; archived cards only among `wanted` ids.
+
+        A long-lived board keeps every archived card (Trello allows millions), and Trello
+        refuses answers with too many cards: archived ones are read in pages of at most
+        1,000, newest first, and only until every wanted card that is not open is found.
+        Should Trello refuse even the open cards in one answer, they are paged too.
+        """
+        query = {"fields": "id,dateLastActivity", "lists": "all", "list_fields": LIST_FIELDS,
+                 "cards": "open", "card_fields": CARD_FIELDS}
+        try:
+            board = self._fetch(f"/boards/{self._board_id}", "board", query=query)
+            open_raw = board.get("cards", [])
+        except TooManyCards:
+            board = self._fetch(f"/boards/{self._board_id}", "board", query={**query, "cards": "none"})
+            open_raw = self._pages("open", None)
         lists = _list_entries(board.get("lists", []))
         with self._lock:
             self._board_id = board.get("id") or self._board_id
             self._lists = lists
-        cards = [self._card(raw, lists) for raw in board.get("cards", [])]
+        cards = [self._card(raw, lists) for raw in open_raw]
+        missing = {card_id for card_id in wanted if card_id} - {card.id for card in cards}
+        if missing:
+            cards += [self._card(raw, lists) for raw in self._pages("closed", missing)]
         return BoardSnapshot(board_id=self._board_id, lists=_open_lists(lists), cards=cards)
+
+    def _pages(self, which: str, wanted: Optional[set[str]]) -> list[dict[str, Any]]:
+        """The board's `which` cards, newest first, a page at a time; with `wanted`, only those, until found.
+
+        A page Trello still finds too large is asked for again at half the size.
+        """
+        found: list[dict[str, Any]] = []
+        before: Optional[str] = None
+        size = self.page_size
+        while wanted is None or wanted:
+            query = {"fields": CARD_FIELDS, "limit": str(size), **({"before": before} if before else {})}
+            try:
+                page = self._fetch(f"/boards/{self._board_id}/cards/{which}", "board", query=query)
+            except TooManyCards:
+                if size <= MIN_PAGE_SIZE:
+                    raise
+                size //= 2
+                continue
+            found += [raw for raw in page if wanted is None or raw.get("id") in wanted]
+            if wanted is not None:
+                wanted -= {raw.get("id") for raw in page}
+            if len(page) < size:
+                break
+            before = min(str(raw["id"]) for raw in page)
+        return found
 
     def get_card(self, card_id: str) -> Optional[Card]:
         """The card, open or archived, or None when Trello says it does not exist (deleted)."""
@@ -202,6 +246,8 @@ class WorkTracker:
 
     def _unavailable(self, status: int, text: str, what: str, ident: str, creating: bool) -> WorkLeadError:
         board = self.settings.trello_board_id
+        if status == 449:
+            return TooManyCards(f"Trello refused to send that many cards at once: {text[:200]}")
         if status == 429:
             return RateLimitedError("Trello kept refusing requests for exceeding its rate limit, even after waiting:"
                                     " wait a minute and try again.")
@@ -222,6 +268,10 @@ class WorkTracker:
             return AccessDeniedError(f"The Trello token in TRELLO_TOKEN may not change board {board}: generate the"
                                      " token with write access, as a member of the board.")
         return ServiceUnavailableError(f"Trello refused a request (HTTP {status}): {text[:200]}")
+
+
+class TooManyCards(ServiceUnavailableError):
+    """Trello's response-size limit (HTTP 449, API_TOO_MANY_CARDS_REQUESTED): ask for smaller pages."""
 
 
 def _list_entries(raw_lists: list[dict[str, Any]]) -> dict[str, tuple[str, bool]]:

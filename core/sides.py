@@ -6,7 +6,7 @@ implement them in memory, and both pass the same contract tests.
 """
 from __future__ import annotations
 
-from typing import Optional, Protocol
+from typing import Collection, Optional, Protocol
 
 from core.models import BoardSnapshot, Card, CellUpdate, Lead, SheetSnapshot
 
@@ -34,8 +34,8 @@ class Sheet(Protocol):
 class Board(Protocol):
     """The Trello board."""
 
-    def read(self) -> BoardSnapshot:
-        """The board's lists and every card, open and archived."""
+    def read(self, wanted: Collection[str] = ()) -> BoardSnapshot:
+        """The board's lists and open cards, and those of the `wanted` card ids that are archived."""
         ...
 
     def get_card(self, card_id: str) -> Optional[Card]:

@@ -229,7 +229,11 @@ class SyncEngine:
 
     def _read_sides(self) -> tuple[SheetSnapshot, BoardSnapshot]:
         sheet = self.sheet.read()
-        board = self.board.read()
+        # Archived cards are read only for the links and card ids that name them (a long-lived
+        # board has thousands); an id not found anywhere is a deleted card.
+        wanted = {link.card_id for link in self.mapping.peek().links.values()}
+        wanted |= {lead.card_id.strip() for lead in sheet.leads if lead.card_id.strip()}
+        board = self.board.read(wanted)
         self._check_lists(board)
         return sheet, board
 

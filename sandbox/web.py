@@ -208,6 +208,8 @@ class Faults:
             return {"latency_ms": self.latency_ms, "rules": [r.as_dict() for r in self.rules]}
 
 
+# Trello refuses answers that would carry too many cards; it does not say how many, so this is ours.
+DEFAULT_MAX_CARDS = 10000
 # The real limits: (requests, window in seconds).
 REAL_LIMITS: dict[str, tuple[int, float]] = {
     "trello_token": (100, 10.0),
@@ -244,6 +246,7 @@ class Limits:
         self._clock = clock
         self._lock = threading.Lock()
         self.refused = 0
+        self.max_cards = DEFAULT_MAX_CARDS  # the most cards one Trello answer may carry
 
     def configure(self, spec: dict[str, Any]) -> None:
         spec = _aliased(spec, _LIMIT_ALIASES)
@@ -258,6 +261,7 @@ class Limits:
                     self.limits[kind] = (int(value[0]), float(value[1]))
             self._hits.clear()
             self.refused = 0
+            self.max_cards = int(spec.get("max_cards", DEFAULT_MAX_CARDS))
 
     def window(self, kind: str) -> tuple[int, float]:
         """The limit in force: configured and scaled while on, the real one while off."""
@@ -303,6 +307,7 @@ class Limits:
             "scale": self.scale,
             "limits": {k: list(v) for k, v in self.limits.items()},
             "refused": self.refused,
+            "max_cards": self.max_cards,
         }
 
 

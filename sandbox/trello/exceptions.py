@@ -40,3 +40,16 @@ class TooManyOpenCards(TrelloError):
     # text is not in any recording we have, so this wording is our choice.
     status = 400
     text = "Board has too many open cards"
+
+
+class TooManyCardsRequested(TrelloError):
+    """An answer would carry more cards than Trello returns at once: ask for pages (`limit`, `before`).
+
+    Trello's response-size limit (its rate-limits guide); the name and status are as clients
+    report them (HTTP 449, API_TOO_MANY_CARDS_REQUESTED); the threshold is not documented, so
+    it is the sandbox's setting (`max_cards` in /_sandbox/limits).
+    """
+
+    status = 449
+    text = "Requested too many cards, use pagination"
+    error = "API_TOO_MANY_CARDS_REQUESTED"  # answered as JSON, like Trello's rate-limit refusals

@@ -8,14 +8,15 @@ from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
 from sandbox.trello import serializers as ser
-from sandbox.trello.exceptions import InvalidValue, NotFound, TrelloError
-from sandbox.trello.models import Pos, TrelloModel, iso_millis
+from sandbox.trello.exceptions import InvalidValue, NotFound, TooManyCardsRequested, TrelloError
+from sandbox.trello.models import Pos, TrelloCard, TrelloModel, iso_millis
 from sandbox.web import Request, Response, Router, json_response, text_response
 
 SERVICE = "trello"
 ID = r"(?P<{}>[^/]+)"
 OAUTH_PARAM = re.compile(r'(\w+)="([^"]*)"')
 CARD_FILTERS = ("open", "closed", "all", "visible", "none")
+PAGE_LIMIT = 1000  # the most cards one page (`limit`) may ask for
 LIST_FILTERS = ("open", "closed", "all", "none")
 RATE_ERRORS = {"trello_token": "API_TOKEN_LIMIT_EXCEEDED", "trello_key": "API_KEY_LIMIT_EXCEEDED",
                "trello_member": "API_MEMBER_LIMIT_EXCEEDED"}
@@ -149,6 +150,8 @@ class TrelloResponses:
                                   "message": "Rate limit exceeded"}, 429)
         try:
             body = handler(request, **groups)
+        except TooManyCardsRequested as err:
+            return json_response({"error": err.error, "message": err.text}, err.status)
         except TrelloError as err:
             return text_response(err.text, err.status)
         if request.method != "GET":
@@ -190,7 +193,7 @@ class TrelloResponses:
         if card_filter != "none":
             body["cards"] = [ser.card_json(c, request.arg("card_fields"), flag(request, "card_customFieldItems"),
                                            within="board")
-                             for c in self.model.cards_of_board(found.id, card_filter)]
+                             for c in self._bounded(self.model.cards_of_board(found.id, card_filter))]
         if flag(request, "customFields"):
             body["customFields"] = []
         return body
@@ -207,7 +210,7 @@ class TrelloResponses:
             item = ser.list_json(lst, request.arg("fields"))
             if card_filter != "none":
                 item["cards"] = [ser.card_json(c, request.arg("card_fields"), within="list")
-                                 for c in self.model.cards_of_list(lst.id, card_filter)]
+                                 for c in self._bounded(self.model.cards_of_list(lst.id, card_filter))]
             answer.append(item)
         return answer
 
@@ -226,8 +229,28 @@ class TrelloResponses:
         card_filter = which or request.arg("filter", "visible") or "visible"
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("filter")
+        cards = self._bounded(self._page(request, self.model.cards_of_board(found.id, card_filter)))
         return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"), within="board")
-                for c in self.model.cards_of_board(found.id, card_filter)]
+                for c in cards]
+
+    @staticmethod
+    def _page(request: Request, cards: list[TrelloCard]) -> list[TrelloCard]:
+        """`limit` (up to 1,000), `before`/`since` (card ids): newest first, as Trello pages cards."""
+        if not any(request.has_arg(name) for name in ("limit", "before", "since")):
+            return cards
+        limit_text = request.arg("limit", str(PAGE_LIMIT)) or str(PAGE_LIMIT)
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= PAGE_LIMIT:
+            raise InvalidValue("limit")
+        before, since = request.arg("before"), request.arg("since")
+        chosen = [c for c in cards if (not before or c.id < before) and (not since or c.id > since)]
+        chosen.sort(key=lambda c: c.id, reverse=True)
+        return chosen[:int(limit_text)]
+
+    def _bounded(self, cards: list[TrelloCard]) -> list[TrelloCard]:
+        """Trello refuses an answer that would carry too many cards (the client must page)."""
+        if len(cards) > self.context.limits.max_cards:
+            raise TooManyCardsRequested()
+        return cards
 
     def get_board_field(self, request: Request, board: str, field: str) -> dict[str, Any]:
         full = ser.board_json(self.model.board(board), "all")

@@ -45,7 +45,7 @@ def exercise(sandbox: Sandbox, sheet: LeadTracker, board: WorkTracker) -> list[s
         {"path": "/v4/*", "status": 429, "retry_after": 0, "times": 0},
         {"path": "/v4/*", "drop": True, "times": 0},
     ]
-    calls = [lambda: board.create_card("TODO", "Follow-up: B", "Lead ID: 2"), board.read,
+    calls = [lambda: board.create_card("TODO", "Follow-up: B", "Lead ID: 2"), lambda: board.read(),
              lambda: board.archive_card(card.id), sheet.read, sheet.read, sheet.read]
     for rule, call in zip(failures, calls, strict=True):
         sandbox.faults.clear()

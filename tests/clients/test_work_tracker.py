@@ -5,11 +5,13 @@ import dataclasses
 import threading
 
 import pytest
+import requests
 
 from clients.work_tracker import WorkTracker
 from core.errors import AmbiguousWriteError, BadCredentialsError, NotFoundError, ServiceUnavailableError
 from sandbox import Sandbox
 from tests.clients.conftest import api_requests, sandbox_settings, trello_raw, work_tracker
+from tests.sandbox.trello_support import trello_model
 
 
 def test_reading_the_whole_board_costs_one_request(sandbox: Sandbox, board: WorkTracker) -> None:
@@ -27,7 +29,7 @@ def test_archived_cards_and_cards_in_archived_lists_are_read_as_archived(sandbox
     board.archive_card(archived.id)
     in_closed_list = board.create_card("LOST", "Follow-up: B", "Lead ID: 2")
     trello_raw(sandbox, "PUT", f"/lists/{in_closed_list.list_id}/closed", value="true")
-    snapshot = board.read()
+    snapshot = board.read(wanted={archived.id})
     assert {c.id: c.closed for c in snapshot.cards} == {archived.id: True, in_closed_list.id: True}
     assert "LOST" not in snapshot.lists
 
@@ -189,3 +191,29 @@ def test_concurrent_writes_stay_under_trellos_rate_limit(sandbox: Sandbox) -> No
     assert errors == []
     assert len(statuses) == 32 and statuses.count(429) == 0
     assert all(c.closed and c.list_name == "IN_PROGRESS" for c in tracker.read().cards)
+
+
+def test_a_long_lived_board_is_read_in_bounded_answers_archived_cards_only_as_needed(sandbox: Sandbox,
+                                                                                    board: WorkTracker) -> None:
+    model = trello_model(sandbox)
+    todo = model.list_named("TODO", sandbox.creds.board_id)
+    archived = [model.add_card(todo.id, f"Follow-up: old {i}", f"Lead ID: {100 + i}", closed=True)
+                for i in range(65)]
+    open_card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 1")
+    # Trello refuses answers with too many cards: here, more than 30.
+    sandbox.limits.configure({"enabled": False, "max_cards": 30})
+    refused = requests.get(f"{sandbox.url}/1/boards/{sandbox.creds.board_id}", timeout=5, params={
+        "cards": "all", "key": sandbox.creds.trello_key, "token": sandbox.creds.trello_token})
+    assert (refused.status_code, refused.json()["error"]) == (449, "API_TOO_MANY_CARDS_REQUESTED")
+    board.page_size = 20
+    sandbox.log.clear()
+    assert {c.id for c in board.read().cards} == {open_card.id}
+    assert len(api_requests(sandbox)) == 1  # nothing archived wanted: open cards only, one request
+    sandbox.log.clear()
+    snapshot = board.read(wanted={open_card.id, archived[0].id, archived[-1].id})
+    assert {c.id: c.closed for c in snapshot.cards} == {open_card.id: False, archived[0].id: True,
+                                                       archived[-1].id: True}
+    pages = [e["query"] for e in api_requests(sandbox)][1:]
+    # Newest first, 20 a page, until the oldest wanted card turns up (in the fourth page).
+    assert len(pages) == 4 and all("limit=20" in q for q in pages)
+    assert "before=" not in pages[0] and all("before=" in q for q in pages[1:])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import Collection, Optional
 
 from core.config import Settings
 from core.errors import AmbiguousWriteError, NotFoundError, ServiceUnavailableError
@@ -93,8 +93,10 @@ class FakeBoard:
         self.version += 1
         return card
 
-    def read(self) -> BoardSnapshot:
-        return BoardSnapshot("board", dict(self.lists), list(self.cards.values()))
+    def read(self, wanted: Collection[str] = ()) -> BoardSnapshot:
+        # As the real board reads: open cards, and archived ones only when wanted.
+        cards = [c for c in self.cards.values() if not c.closed or c.id in wanted]
+        return BoardSnapshot("board", dict(self.lists), cards)
 
     def create_card(self, list_name: str, title: str, desc: str) -> Card:
         card = self.add(title, desc, list_name)

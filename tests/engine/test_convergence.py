@@ -83,7 +83,8 @@ def test_syncs_converge_without_duplicates_or_lost_edits(initial: list[str], edi
         # Settled: a run with no outside change plans nothing and records nothing.
         again = eng.full_sync()
         assert again.plan == [] and again.held == [] and again.conflicts == 0
-        settled = plan(sheet.read(), board.read(), eng.mapping.load().links,
+        links = eng.mapping.load().links
+        settled = plan(sheet.read(), board.read({link.card_id for link in links.values()}), links,
                        PlanOptions(conflict_winner=winner, max_delete_percent=100.0))
         assert settled.is_empty, "a run with no outside change still had baselines to record"
 

@@ -285,3 +285,23 @@ def test_create_that_failed_after_reaching_trello_is_adopted_next_run_not_duplic
     second = world.engine().full_sync()
     assert second.created == 0 and second.failed == 0
     assert len(world.cards()) == 10 and all(r[CARD_ID] for r in world.rows() if r[STATUS] != "LOST")
+
+
+def test_no_change_sync_of_a_long_lived_board_costs_two_requests_and_no_unbounded_answer(empty_world: World):
+    rows = []
+    for i in range(1, 11):
+        card = empty_world.add_card("TODO", card_title(f"Lead {i}"), managed_block(str(i), f"l{i}@x.io", "web"))
+        rows.append([str(i), f"Lead {i}", f"l{i}@x.io", "NEW", "web", card.id])
+    for i in range(100, 160):  # leads long gone, their cards archived
+        empty_world.add_card("DONE", card_title(f"Old {i}"), managed_block(str(i), f"o{i}@x.io", "web"))
+        empty_world.archive_card(str(i))
+    empty_world.set_rows(rows)
+    empty_world.sandbox.limits.configure({"enabled": False, "max_cards": 20})  # Trello refuses larger answers
+    first = empty_world.engine().full_sync()
+    assert first.plan == [] and first.failed == 0, first.messages[:3]
+    empty_world.clear_log()
+    second = empty_world.engine().full_sync()
+    assert second.plan == [] and [e["status"] for e in empty_world.requests()] == [200, 200]
+    empty_world.archive_card("3")  # a linked card archived: found in the pages of archived cards
+    third = empty_world.engine().full_sync()
+    assert third.failed == 0 and third.deleted == 0 and empty_world.row("3")
