@@ -114,7 +114,7 @@ class TrelloResponses:
             ("PUT", "/1/cards/{card}/{field}", self.put_card_field),
             ("GET", "/1/members/{member}", self.get_member),
             ("GET", "/1/members/{member}/boards", self.get_member_boards),
-            ("GET", "/1/members/{member}/boards/{filter}", self.get_member_boards),
+            ("GET", "/1/members/{member}/boards/{which}", self.get_member_boards),
         ]
         for method, template, handler in routes:
             pattern = re.sub(r"\{(\w+)\}", lambda m: ID.format(m.group(1)), template)
@@ -401,9 +401,9 @@ class TrelloResponses:
         found = self.model.member_named(member)
         return ser.member_json(found, self.model.boards_of_member("members"), request.arg("fields"))
 
-    def get_member_boards(self, request: Request, member: str, filter: Optional[str] = None) -> list[dict[str, Any]]:
+    def get_member_boards(self, request: Request, member: str, which: Optional[str] = None) -> list[dict[str, Any]]:
         self.model.member_named(member)
-        boards = self.model.boards_of_member(filter or request.arg("filter", "all") or "all")
+        boards = self.model.boards_of_member(which or request.arg("filter", "all") or "all")
         return [{**ser.board_json(b, request.arg("fields") or "all"), **self._nested_lists(request, b.id)}
                 for b in boards]
 
