@@ -150,7 +150,7 @@ def test_rows_and_cards_changed_on_the_page_reach_the_services(page: Page) -> No
     archived = [c for c in page.demo.board().closed_cards() if c.name == "Follow-up: Aiko Tanaka"]
     assert len(archived) == 1
     page.js("document.querySelector('#archived').open = true")
-    page.driver.find_element(By.CSS_SELECTOR, '#archived-list [data-action="unarchive"]').click()
+    page.act(lambda: page.driver.find_element(By.CSS_SELECTOR, '#archived-list [data-action="unarchive"]').click())
     page.wait(lambda: page.list_of("Follow-up: Aiko Tanaka") == "DONE", "the card back in DONE")
     page.act(lambda: click_tool(page, "Follow-up: Oliver Grant", "delete"))
     page.wait(lambda: "Follow-up: Oliver Grant" not in [c.name for c in page.demo.board().all_cards()], "deletion")
