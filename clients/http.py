@@ -56,6 +56,19 @@ def shared_limiter(token: str, limit: int, window: float) -> RatePacer:
         return _limiters[key]
 
 
+SHEETS_PER_MINUTE = 60  # Google's quota per user, for reads and for writes alike
+_sheets_quotas: dict[tuple[str, Optional[str]], tuple[RatePacer, RatePacer]] = {}
+
+
+def sheets_quota(user: str, base_url: Optional[str]) -> tuple[RatePacer, RatePacer]:
+    """One (reads, writes) pair of pacers per Google user (and server): Sheets counts per user."""
+    key = (user, base_url)
+    with _limiters_lock:
+        if key not in _sheets_quotas:
+            _sheets_quotas[key] = (RatePacer(SHEETS_PER_MINUTE, 60.0), RatePacer(SHEETS_PER_MINUTE, 60.0))
+        return _sheets_quotas[key]
+
+
 def redact_url(url: str) -> str:
     """The URL with credential query parameters removed, for logs and messages."""
     parts = urlsplit(url)
@@ -206,18 +219,23 @@ class ServiceSession(requests.Session):
 
     def _send_once(self, method: str, url: str, attempt: int, kwargs: dict[str, Any]) -> requests.Response:
         self.control.check()  # once a stop is asked for, no new request starts
-        slot = self.limiter.acquire(self.control, self.service) if self.limiter else None
+        pacer = self.pacer_for(method, url)
+        slot = pacer.acquire(self.control, self.service) if pacer else None
         try:
             response = super().request(method, url, **kwargs)
         except requests.RequestException as exc:
-            if slot is not None and self.limiter is not None:
-                self.limiter.release(slot)
+            if slot is not None and pacer is not None:
+                pacer.release(slot)
             log.debug("%s %s -> %s (attempt %d)", method, redact_url(url), type(exc).__name__, attempt)
             raise
-        if slot is not None and self.limiter is not None:
-            self.limiter.release(slot, response.headers)
+        if slot is not None and pacer is not None:
+            pacer.release(slot, response.headers)
         log.debug("%s %s -> %d (attempt %d)", method, redact_url(url), response.status_code, attempt)
         return response
+
+    def pacer_for(self, method: str, url: str) -> Optional[RatePacer]:
+        """The pacer this request counts against, if any."""
+        return self.limiter
 
     def _retry_delay(self, response: requests.Response, attempt: int, may_repeat: bool) -> Optional[float]:
         """Seconds to wait before trying again, or None to hand the response back."""
@@ -239,7 +257,20 @@ class ServiceSession(requests.Session):
 
 
 class GoogleSession(AuthorizedSession, ServiceSession):
-    """gspread's session: adds the bearer token (AuthorizedSession), then routes and retries."""
+    """gspread's session: adds the bearer token (AuthorizedSession), then routes, paces and retries.
+
+    Sheets allows each user 60 reads and 60 writes a minute; Google sends no rate
+    headers, so those fixed windows pace every Sheets request (Drive and the token
+    endpoint have quotas of their own). A wait for them is reported like any other.
+    """
+
+    sheets_quota: Optional[tuple[RatePacer, RatePacer]] = None  # (reads, writes)
+
+    def pacer_for(self, method: str, url: str) -> Optional[RatePacer]:
+        if self.sheets_quota is None or "/v4/spreadsheets" not in urlsplit(url).path:
+            return None
+        reads, writes = self.sheets_quota
+        return reads if method in ("GET", "HEAD") else writes
 
 
 class TrelloSession(ServiceSession):
@@ -279,6 +310,7 @@ def build_google_session(settings: Settings, credentials: Optional[service_accou
     session = GoogleSession(credentials, auth_request=Request(session=token_session))
     session.configure(settings.google_api_url, is_google_host, google_post_is_safe, settings.retry_policy,
                       service="Google", control=control)
+    session.sheets_quota = sheets_quota(credentials.service_account_email, settings.google_api_url)
     return session
 
 

@@ -9,8 +9,10 @@ from typing import Any
 import requests
 import yaml
 
-from clients.pacing import RateWindow, rate_windows
+from clients.lead_tracker import LeadTracker
+from clients.pacing import RatePacer, RateWindow, rate_windows
 from clients.work_tracker import WorkTracker
+from core.control import RunControl, Wait
 from sandbox import Sandbox
 from tests.clients.conftest import api_requests, sandbox_settings, work_tracker
 
@@ -119,3 +121,17 @@ def test_another_app_on_the_token_keeps_its_share_and_nothing_fails(sandbox: San
     assert sum(1 for e in ours if e["status"] == 429) <= 2
     assert sum(1 for e in theirs if e["status"] == 429) <= len(theirs) // 10
     assert shared < 20  # their share was seen and left free
+
+
+def test_sheets_reads_wait_for_the_quota_instead_of_being_refused_and_the_wait_is_said(sandbox: Sandbox) -> None:
+    # Sheets' 60 reads a minute per user, scaled to 3 per 3 s on both sides.
+    sandbox.limits.configure({"enabled": True, "limits": {"sheets_read": [3, 3.0]}})
+    seen: list[Wait] = []
+    sheet = LeadTracker.from_settings(sandbox_settings(sandbox), RunControl(on_wait=seen.append))
+    sheet.session.sheets_quota = (RatePacer(3, 3.0), RatePacer(3, 3.0))
+    sandbox.log.clear()
+    for _ in range(7):
+        sheet.read()
+    statuses = [e["status"] for e in api_requests(sandbox, "sheets")]
+    assert statuses == [200] * 7  # none refused: the 4th and 7th waited for the window instead
+    assert [w.describe().split(" (")[0] for w in seen] == ["waiting for Google's rate limit"] * 2
