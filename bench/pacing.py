@@ -50,7 +50,25 @@ class Row:
 
 
 # -- the other client on the same token ------------------------------------------------------
-class OtherClient:
+class Background:
+    """Something that acts beside the WorkLead run, in a thread, until stopped."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class OtherClient(Background):
     """Another app on WorkLead's token: a steady GET every 1/rate seconds, statuses recorded."""
 
     def __init__(self, server: Server, rate: float) -> None:
@@ -59,16 +77,8 @@ class OtherClient:
         self._params = {"fields": "name", OTHER_MARK: "1", "key": settings["TRELLO_API_KEY"],
                         "token": settings["TRELLO_TOKEN"]}
         self._period = 1.0 / rate
-        self._stop = threading.Event()
         self.statuses: list[int] = []
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        super().__init__()
 
     def _run(self) -> None:
         session = requests.Session()
@@ -224,7 +234,7 @@ def watch(minutes: float, latency_ms: float, leads: int = 100) -> Row:
     return row
 
 
-class SheetEditor:
+class SheetEditor(Background):
     """A person editing the sheet every 10 s: one status cell written, no reads."""
 
     def __init__(self, server: Server, env: dict[str, str]) -> None:
@@ -234,16 +244,8 @@ class SheetEditor:
         self._session = build_google_session(load_settings(env=env, env_file=None))
         self._url = (f"https://sheets.googleapis.com/v4/spreadsheets/{server.settings['SPREADSHEET_ID']}"
                      "/values/Leads!D2")
-        self._stop = threading.Event()
         self.edits = 0
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+        super().__init__()
 
     def _run(self) -> None:
         while not self._stop.wait(10.0 if self.edits else 1.0):
