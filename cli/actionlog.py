@@ -17,7 +17,7 @@ from types import FrameType
 from typing import Callable, Iterator, Optional
 
 from cli.output import Printer
-from core.control import RunControl, StopRequested
+from core.control import POLL, RunControl, StopRequested
 from core.logger import current_log_file
 from core.planner import CREATE_CARD
 from core.sync_logic import Outcome, SyncEngine, SyncResult
@@ -56,33 +56,48 @@ def listening(engine: SyncEngine) -> Iterator[Outcomes]:
 
 
 @contextmanager
-def ctrl_c_stops(control: RunControl) -> Iterator[None]:
-    """First Ctrl-C: ask the run to stop (the control says so at once); a second one interrupts for real.
+def ctrl_c_stops(control: RunControl, announce: Callable[[], None]) -> Iterator[None]:
+    """First Ctrl-C: ask the run to stop, said at once; a second one interrupts for real.
 
     While the engine writes cards it takes Ctrl-C itself, at safe points, with the same meaning.
+    The handler only sets the stop request: printing or logging inside a signal handler can
+    land inside another write to the same stream (a reentrant write fails). A small thread
+    says it instead, within POLL seconds.
     """
     control.reset()
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    done = threading.Event()
+
+    def announcer() -> None:
+        while not done.is_set():
+            if control.wait_for_stop(POLL):
+                announce()
+                return
 
     def on_interrupt(signum: int, frame: Optional[FrameType]) -> None:
         if control.stopping:
             raise KeyboardInterrupt
         control.request_stop()
 
+    thread = threading.Thread(target=announcer, name="ctrl-c", daemon=True)
+    thread.start()
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        done.set()
+        thread.join()
 
 
-def run_and_report(printer: Printer, engine: SyncEngine, call: Callable[[SyncEngine], SyncResult]) -> SyncResult:
+def run_and_report(printer: Printer, engine: SyncEngine, call: Callable[[SyncEngine], SyncResult],
+                   show_all: bool = False) -> SyncResult:
     """Run one engine operation, then print what it did: its changes, the plan (dry run), the summary."""
     with listening(engine) as outcomes:
         try:
-            with ctrl_c_stops(engine.control):
+            with ctrl_c_stops(engine.control, printer.progress.stopping):
                 result = call(engine)
         except (KeyboardInterrupt, StopRequested):
             printer.actions_done(outcomes.done, current_log_file())
@@ -90,7 +105,7 @@ def run_and_report(printer: Printer, engine: SyncEngine, call: Callable[[SyncEng
             raise
     printer.actions_done(outcomes.done, current_log_file())
     if result.dry_run:
-        printer.plan(list(result.plan), held=list(result.held))
+        printer.plan(result.plan, held=result.held, show_all=show_all)
     printer.summary(result)
     if result.interrupted:
         printer.stopped(outcomes.cards_made)

@@ -6,7 +6,7 @@ the console says "Created a card for James Okafor (lead 2) in IN_PROGRESS".
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from typing import Iterable
 
 from core.planner import (
     ARCHIVE_CARD,
@@ -19,7 +19,7 @@ from core.planner import (
     WRITE_STATUS,
     Action,
 )
-from core.sync_logic import Outcome
+from core.sync_logic import Outcome, Subject, SyncResult
 from core.text import shown
 
 # The prefix card_title() puts before a lead's name; an archived card's row is gone, so its title is
@@ -50,8 +50,10 @@ def sentence(action: Action) -> str:
     return f"{shown(kind)} for {who} ({lead})"
 
 
-def failure(action: Action, error: str) -> str:
-    return f"Could not {_verb(action)} for {_person(action)} (lead {shown(action.lead_id)}): {shown(error)}"
+def failed_sentence(kind: str, lead_id: str, name: str, error: str) -> str:
+    """'Could not move the card for Maria Schneider (lead 1): Trello kept failing.'"""
+    who = shown(name.strip()) or "(no name)"
+    return f"Could not {_VERBS.get(kind, shown(kind))} for {who} (lead {shown(lead_id)}): {shown(error)}"
 
 
 def sorted_by_lead(outcomes: Iterable[Outcome]) -> list[Outcome]:
@@ -96,5 +98,14 @@ _VERBS = {CREATE_CARD: "create a card", MOVE_CARD: "move the card", UPDATE_CARD:
           WRITE_CARD_ID: "write the card id", DELETE_ROW: "delete the row"}
 
 
-def _verb(action: Action, default: Optional[str] = None) -> str:
-    return _VERBS.get(action.kind, default or action.kind)
+def looked_at(subject: Subject, result: SyncResult) -> str:
+    """Options 5 and 6: which lead and card were looked at, and why nothing was done, if nothing was."""
+    lead, card = subject.lead, subject.card
+    who = f"Lead {shown(lead.id.strip())} ({shown(lead.name.strip()) or '(no name)'})"
+    status = shown(lead.status.strip()) or "a blank status"
+    if card is None:
+        return f"{who}: {status} in the sheet; it has no card."
+    where = f"its card is in {shown(card.list_name)}" + (" (archived)" if card.closed else "")
+    if result.plan:
+        return f"{who}: {status} in the sheet, {where}."
+    return f"{who}: {status} in the sheet, {where}: already in step, nothing to do."

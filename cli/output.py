@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable, Optional, TextIO, cast
+from typing import TYPE_CHECKING, Any, Iterable, Optional, TextIO, cast
 
 from rich import box
 from rich.console import Console
@@ -22,11 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.table import Table
 from rich.text import Text
 
-from cli.changes import sentence, sorted_by_lead
+from cli.changes import failed_sentence, lead_order, looked_at, sentence, sorted_by_lead
 from core.control import Wait
 from core.logger import redact
-from core.sync_logic import FILE_ONLY, Failure, Outcome
+from core.planner import Action
+from core.sync_logic import FILE_ONLY, Failure, Outcome, StatusReport, SyncResult
 from core.text import shown
+
+if TYPE_CHECKING:
+    from cli.doctor import Check
 
 log = logging.getLogger("worklead.cli")
 
@@ -125,10 +129,9 @@ class Printer:
                      pad_edge=False, **kwargs)
 
     # -- results ---------------------------------------------------------------
-    def summary(self, result: Any) -> None:
-        counts = _counts(result)
-        title = operation_title(result)
-        table = self._table(title, show_header=False)
+    def summary(self, result: SyncResult) -> None:
+        counts = result.as_counts()
+        table = self._table(operation_title(result), show_header=False)
         table.add_column("what")
         table.add_column("count", justify="right")
         for key, label in SUMMARY_ROWS:
@@ -136,25 +139,16 @@ class Printer:
             style = _count_style(key, value) if self.terminal else ""
             table.add_row(user_text(label), user_text(value, style))
         self.out.print(table)
-        self.bullets(getattr(result, "messages", []) or [])
-        self.bullets([failure_sentence(f) for f in getattr(result, "failures", []) or []], style="red")
-        self.bullets([f"conflict: {d}" for d in getattr(result, "conflict_details", []) or []], style="yellow")
+        if result.subject is not None:
+            self.line(looked_at(result.subject, result))
+        self.bullets(result.messages)
+        self.bullets([failure_sentence(f) for f in result.failures], style="red")
+        self.bullets([f"conflict: {d}" for d in result.conflict_details], style="yellow")
 
     def bullets(self, items: Iterable[str], style: str = "") -> None:
-        """One '- ' line per item, long ones wrapped at words under their own text."""
-        items = list(items)
-        if not items:
-            return
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True)
-        grid.add_column(overflow="fold")
+        """One '- ' line per item, long ones wrapped at words under their own text (never padded)."""
         for item in items:
-            grid.add_row(user_text("-"), user_text(item, style))
-        self.out.print(grid)
-
-    def notices(self, items: Iterable[str]) -> None:
-        for item in items:
-            self.err.print(user_text(item, "yellow"), soft_wrap=True)
+            self.out.print(user_text(f"- {item}", style), soft_wrap=not self.terminal)
 
     def actions_done(self, outcomes: list[Outcome], log_file: Optional[Path]) -> None:
         """One sentence per change, in lead-id order; the first SHOWN_ROWS, then how many more and where."""
@@ -173,48 +167,58 @@ class Printer:
                  f"{'are' if cards_made != 1 else 'is'} linked; " if cards_made else "")
         self.warn(f"Stopped (Ctrl-C): {saved}the next sync does the rest.")
 
-    def plan(self, actions: Iterable[Any], title: str = "Preview: what a full sync would do",
-             held: Iterable[Any] = (), limit: Optional[int] = None) -> None:
+    def plan(self, actions: Iterable[Action], title: str = "Preview: what a full sync would do",
+             held: Iterable[Action] = (), show_all: bool = False) -> None:
         actions = list(actions)
         held = [a for a in held if a not in actions]
         if not actions and not held:
             self.line("Nothing to do: the sheet and the board are in step.")
             return
-        rows = [(a, "") for a in actions] + [(a, " (held back)") for a in held]
-        table = self._table(title)
+        rows = sorted([(a, "") for a in actions] + [(a, " (held back)") for a in held],
+                      key=lambda row: lead_order(row[0].lead_id))
+        shown_rows = rows if show_all else rows[:SHOWN_ROWS]
+        table = self._table(f"{title} ({len(rows)} change{'' if len(rows) == 1 else 's'})")
         for name in ("Lead", "Name", "Action", "From -> To", "Reason"):
             table.add_column(name, overflow="fold")
-        for action, note in rows[:limit]:
-            table.add_row(user_text(getattr(action, "lead_id", "")), user_text(getattr(action, "name", "")),
-                          user_text(_s(getattr(action, "kind", "")) + note), user_text(change_text(action)),
-                          user_text(getattr(action, "reason", "")))
+        for action, note in shown_rows:
+            table.add_row(user_text(action.lead_id), user_text(action.name), user_text(action.kind + note),
+                          user_text(change_text(action)), user_text(action.reason))
         self.out.print(table)
-        if limit is not None and len(rows) > limit:
-            self.line(f"... and {len(rows) - limit} more; `python main.py sync --dry-run` lists them all.")
+        if len(rows) > len(shown_rows):
+            self.line(f"and {len(rows) - len(shown_rows)} more (see `python main.py sync --dry-run --all`)")
 
-    def status(self, report: Any) -> None:
+    def status(self, report: StatusReport, show_all: bool = False) -> None:
+        self.lists(report)
         table = self._table("Status", show_header=False)
         table.add_column("what")
         table.add_column("value", overflow="fold")
-        links = getattr(report, "links", None)
-        rows = [("Linked leads", str(_size(links)))]
-        for label, attr in (("Unlinked leads", "unlinked_leads"), ("Orphan cards", "orphan_cards"),
-                            ("Archived cards", "archived_cards")):
-            rows.append((label, _listing(getattr(report, attr, None) or [])))
-        rows += [("Pending changes", str(_size(getattr(report, "pending", None)))),
-                 ("Last sync", _s(getattr(report, "last_sync", None)) or "never"),
-                 ("Sync count", str(getattr(report, "sync_count", 0) or 0)),
-                 ("Last run's conflicts", _listing(getattr(report, "last_conflicts", None) or []))]
+        rows = [("Linked leads", str(len(report.links))),
+                ("Unlinked leads", _listing(report.unlinked_leads)),
+                ("Orphan cards", _listing(report.orphan_cards)),
+                ("Archived cards", _listing(report.archived_cards)),
+                ("Pending changes", str(len(report.pending))),
+                ("Last sync", report.last_sync or "never"),
+                ("Sync count", str(report.sync_count)),
+                ("Last run's conflicts", _listing(report.last_conflicts))]
         for label, value in rows:
             table.add_row(user_text(label), user_text(value))
         self.out.print(table)
-        pending = list(getattr(report, "pending", None) or [])
-        if pending:
-            self.plan(pending, title="Pending changes")
-        for message in getattr(report, "messages", []) or []:
-            self.out.print(user_text(f"- {message}"), soft_wrap=True)
+        if report.pending:
+            self.plan(report.pending, title="Pending changes", show_all=show_all)
+        self.bullets(report.messages)
 
-    def checklist(self, checks: Iterable[Any]) -> None:
+    def lists(self, report: StatusReport) -> None:
+        """How many leads each status has, in which list, and how many of them are linked."""
+        table = self._table("Leads per list")
+        for name, justify in (("Status", "left"), ("List", "left"), ("Leads", "right"), ("Linked", "right"),
+                              ("Not linked", "right")):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for row in report.per_status:
+            table.add_row(user_text(row.status), user_text(row.list_name or "-"), user_text(row.leads),
+                          user_text(row.linked), user_text(row.leads - row.linked))
+        self.out.print(table)
+
+    def checklist(self, checks: Iterable["Check"]) -> None:
         for check in checks:
             mark = Text("OK  ", style="green") if check.ok else Text("FAIL", style="bold red")
             line = Text.assemble(mark, " ", user_text(check.name))
@@ -304,17 +308,11 @@ class _StateColumn(ProgressColumn):
         return Text(self._progress.state(), style="yellow")
 
 
-def _counts(result: Any) -> dict[str, int]:
-    if hasattr(result, "as_counts"):
-        return dict(result.as_counts())
-    return {key: int(getattr(result, key, 0) or 0) for key, _ in SUMMARY_ROWS}
-
-
 OPERATION_TITLES = {"initial": "Initial sync", "full": "Full sync", "push": "Sheets -> Trello",
                     "pull": "Trello -> Sheets", "lead": "One lead -> task", "card": "One task -> lead"}
 
 
-def held_back_sentence(result: Any) -> str:
+def held_back_sentence(result: SyncResult) -> str:
     """What the CLI and the sandbox's web view say when a safety guard held deletions back."""
     if not result.force_would_do_them:
         return (f"{result.held_back} deletions or archivings were held back because one side reads as empty; "
@@ -324,16 +322,16 @@ def held_back_sentence(result: Any) -> str:
             f"--force-delete` does them.")
 
 
-def operation_title(result: Any) -> str:
-    operation = _s(getattr(result, "operation", "")) or "sync"
-    operation = OPERATION_TITLES.get(operation, operation)
-    suffix = " (dry run: nothing was changed)" if getattr(result, "dry_run", False) else ""
+def operation_title(result: SyncResult) -> str:
+    operation = OPERATION_TITLES.get(result.operation, result.operation)
+    suffix = " (dry run: nothing was changed)" if result.dry_run else \
+        " (stopped with Ctrl-C)" if result.interrupted else ""
     return f"Summary: {operation}{suffix}"
 
 
 def failure_sentence(failure: Failure) -> str:
-    """A failed action as the user reads it under the summary."""
-    return f"Lead {failure.lead_id} ({failure.name}): {failure.kind} failed: {failure.error}"
+    """A failed action as the user reads it under the summary (the kind stays in the log file)."""
+    return failed_sentence(failure.kind, failure.lead_id, failure.name, failure.error)
 
 
 def _count_style(key: str, value: int) -> str:
@@ -342,44 +340,17 @@ def _count_style(key: str, value: int) -> str:
     return {"failed": "bold red", "conflicts": "yellow", "held_back": "yellow"}.get(key, "green")
 
 
-def change_text(action: Any) -> str:
+def change_text(action: Action) -> str:
     """'NEW -> CONTACTED', as the plan table and the action lines show a change."""
-    before, after = getattr(action, "from_value", None), getattr(action, "to_value", None)
+    before, after = action.from_value, action.to_value
     if before is None and after is None:
         return ""
     return f"{before or '-'} -> {after or '-'}"
 
 
-def _size(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    try:
-        return len(value)
-    except TypeError:
-        return 0
-
-
-def _listing(items: Any, limit: int = 10) -> str:
-    items = list(items or [])
+def _listing(items: list[str], limit: int = 10) -> str:
     if not items:
         return "none"
-    shown = ", ".join(_describe(item) for item in items[:limit])
+    listed = ", ".join(items[:limit])
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return f"{len(items)}: {shown}{more}"
-
-
-def _describe(item: Any) -> str:
-    """A lead, a card or a plain value, in a few words."""
-    if isinstance(item, str):
-        return item
-    if hasattr(item, "row") and hasattr(item, "email"):
-        return f"{item.id or '(no id)'} {item.name}".strip()
-    if hasattr(item, "list_name") and hasattr(item, "desc"):
-        return f"{item.name} ({item.id})"
-    return str(item)
-
-
-def _s(value: Any) -> str:
-    return "" if value is None else str(value)
+    return f"{len(items)}: {listed}{more}"

@@ -17,6 +17,7 @@ from core.errors import SettingsError
 if TYPE_CHECKING:  # the clients import gspread and py-trello: loaded only once a command needs them
     from clients.lead_tracker import LeadTracker
     from clients.work_tracker import WorkTracker
+    from core.config import Settings
     from core.sync_logic import ActionListener, SyncEngine
 
 SANDBOX_DIR = Path("data/sandbox")
@@ -24,7 +25,7 @@ ENV_FILE = Path(".env")
 # Every setting WorkLead reads (README, Settings): a name in .env close to one of these is a typo.
 SETTING_NAMES = ("GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "WORKSHEET", "TRELLO_API_KEY", "TRELLO_TOKEN",
                  "TRELLO_BOARD_ID", "MAPPING_FILE", "CONFLICT_WINNER", "STATUS_MAP", "MAX_DELETE_PERCENT",
-                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT")
+                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT", "LOG_LEVEL")
 
 
 def misspelt_names(env_file: Path) -> str:
@@ -72,8 +73,7 @@ class Session:
         self._settings: Any = None
         self._engine: Any = None
         # One per session: a Ctrl-C sets its stop request, and its waits show on the progress line.
-        self.control = RunControl(on_wait=progress.waiting if progress is not None else None,
-                                  on_stop=progress.stopping if progress is not None else None)
+        self.control = RunControl(on_wait=progress.waiting if progress is not None else None)
 
     def settings(self) -> Any:
         """The validated settings; raises SettingsError with one sentence naming what is wrong."""
@@ -81,6 +81,11 @@ class Session:
             self._settings = self._load()
             if self._on_settings is not None:
                 self._on_settings(self._settings)
+        return self._settings
+
+    @property
+    def loaded_settings(self) -> Optional["Settings"]:
+        """The settings if they were loaded already (for log lines), without loading them."""
         return self._settings
 
     def sheet(self) -> "LeadTracker":

@@ -46,21 +46,20 @@ class StopRequested(Exception):
 
 
 class RunControl:
-    def __init__(self, on_wait: Optional[WaitReporter] = None,
-                 on_stop: Optional[Callable[[], None]] = None) -> None:
+    def __init__(self, on_wait: Optional[WaitReporter] = None) -> None:
         self._stop = threading.Event()
         self.on_wait = on_wait
-        self.on_stop = on_stop  # told once, at the first stop request (to say so at once)
 
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
     def request_stop(self) -> None:
-        first = not self._stop.is_set()
+        """Safe in a signal handler: it only sets an event (no logging, no printing)."""
         self._stop.set()
-        if first and self.on_stop is not None:
-            self.on_stop()
+
+    def wait_for_stop(self, seconds: float) -> bool:
+        return self._stop.wait(seconds)
 
     def reset(self) -> None:
         """Ready for the next run (the menu runs several in one process)."""

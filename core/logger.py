@@ -10,7 +10,7 @@ import logging
 import re
 import sys
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -19,6 +19,9 @@ from core.text import shown
 MASK = "***"
 # Loggers whose INFO lines belong on the console; everything else needs WARNING.
 OWN_LOGGERS = ("core", "clients", "worklead", "main", "__main__", "sandbox")
+# Loggers whose DEBUG lines are one per HTTP request: the file gets them only with --verbose.
+HTTP_LOGGERS = ("worklead.http",)
+KEEP_DAYS = 14
 FILE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 # A secret shorter than this would mask ordinary words; real keys are far longer.
 MIN_SECRET_LENGTH = 6
@@ -161,22 +164,25 @@ def current_log_file() -> Optional[Path]:
 
 
 def setup_logging(log_dir: Path, secrets: Iterable[Optional[str]] = (),
-                  console_level: int = logging.INFO) -> Path:
+                  console_level: int = logging.INFO, verbose: bool = False) -> Path:
     """Install the file and console handlers on the root logger; safe to call again.
 
     A second call replaces WorkLead's handlers (the folder may have changed
     once settings are read) and adds the new secrets to the redactor.
+    Library and HTTP debug lines reach the file only when `verbose`. Files
+    older than KEEP_DAYS days are removed.
     """
     global _current_file
     redact.add(secrets)
     path = log_file_path(log_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_old_logs(path.parent)
     with _lock:
         _remove_installed()
         root = logging.getLogger()
         root.setLevel(logging.DEBUG)
         _attach_once(root)
-        root.addHandler(_file_handler(path))
+        root.addHandler(_file_handler(path, verbose))
         root.addHandler(_console_handler(console_level))
         # Handlers others installed (pytest's capture, a host application's) are covered too.
         for handler in root.handlers:
@@ -242,9 +248,52 @@ class _LogFileHandler(logging.FileHandler):
             pass
 
 
-def _file_handler(path: Path) -> logging.Handler:
+def remove_old_logs(log_dir: Path, today: Optional[datetime] = None) -> None:
+    """A log file a day, KEEP_DAYS of them: older ones go (by the date in their name)."""
+    oldest = ((today or datetime.now()) - timedelta(days=KEEP_DAYS - 1)).strftime("%Y%m%d")
+    for old in log_dir.glob("sync_*.log"):
+        stamp = old.stem[len("sync_"):]
+        if stamp.isdigit() and len(stamp) == 8 and stamp < oldest:
+            try:
+                old.unlink()
+            except OSError:
+                pass  # someone else's file, or already gone: never a reason to stop a run
+
+
+class QuietLibraries(logging.Filter):
+    """Without --verbose, the file keeps WorkLead's own lines and everyone's INFO and up, not HTTP chatter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.INFO:
+            return True
+        return record.name.split(".")[0] in OWN_LOGGERS and record.name not in HTTP_LOGGERS
+
+
+class _StyledHandler(logging.Handler):
+    """Console lines on a terminal: warnings yellow, errors red, wrapped at words, no level column."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from rich.console import Console
+
+        self._console = Console(stderr=True, highlight=False)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from rich.text import Text
+
+        style = "bold red" if record.levelno >= logging.ERROR else "yellow" if record.levelno >= logging.WARNING \
+            else ""
+        try:
+            self._console.print(Text(self.format(record), style=style))
+        except Exception:
+            self.handleError(record)
+
+
+def _file_handler(path: Path, verbose: bool = False) -> logging.Handler:
     handler = _LogFileHandler(path, encoding="utf-8", delay=False)
     handler.setLevel(logging.DEBUG)
+    if not verbose:
+        handler.addFilter(QuietLibraries())
     handler.setFormatter(logging.Formatter(FILE_FORMAT))
     _installed.append(handler)
     _attach_once(handler)
@@ -255,15 +304,11 @@ def _console_handler(level: int) -> logging.Handler:
     stream = sys.stderr
     handler: logging.Handler
     if stream.isatty():
-        from rich.console import Console
-        from rich.logging import RichHandler
-
-        handler = RichHandler(console=Console(stderr=True), show_path=False, rich_tracebacks=False,
-                              markup=False, show_time=False)
-        handler.setFormatter(_NoTracebackFormatter("%(message)s"))
+        handler = _StyledHandler()
     else:
         handler = logging.StreamHandler(stream)
-        handler.setFormatter(_NoTracebackFormatter("%(levelname)s: %(message)s"))
+    # One style for every warning, logged or printed: the sentence alone (yellow on a terminal).
+    handler.setFormatter(_NoTracebackFormatter("%(message)s"))
     handler.setLevel(level)
     _installed.append(handler)
     _attach_once(handler)

@@ -102,6 +102,7 @@ class Plan:
     conflicts: list[str] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     unknown_target: Optional[str] = None  # the lead or card a single-item sync names does not exist
+    subject: Optional[str] = None  # the lead a single-item sync looked at
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -417,6 +418,7 @@ class _Planner:
             self.out.unknown_target = target
             self._not_found(target, f"No lead with id {target} in the sheet.")
             return
+        self.out.subject = row.lead.id
         self._plan_lead(row, "lead")
         if target not in self.out.links_after and not self.out.actions:
             self._maybe_no_card(row)
@@ -430,6 +432,7 @@ class _Planner:
             self._not_found(target, f"No lead linked to card {target}." if lead_id is None
                             else f"No lead with id {target} in the sheet.")
             return
+        self.out.subject = row.lead.id
         self._plan_lead(row, "pull")
         if lead_id not in self.out.links_after and not self.out.actions:
             self._maybe_no_card(row)

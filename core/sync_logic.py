@@ -24,7 +24,7 @@ from core.config import Settings
 from core.control import RunControl, StopRequested
 from core.errors import AmbiguousWriteError, BadLayoutError, WorkLeadError
 from core.mapping import MappingState, MappingStore, now_iso
-from core.models import BoardSnapshot, CellUpdate, Lead, Link, SheetSnapshot, StatusMap
+from core.models import STATUSES, BoardSnapshot, Card, CellUpdate, Lead, Link, SheetSnapshot, StatusMap
 from core.planner import (
     ARCHIVE_CARD,
     ASSIGN_ID,
@@ -73,6 +73,7 @@ class SyncResult:
     force_would_do_them: bool = True  # False when the guard that held them ignores --force-delete
     unknown_target: Optional[str] = None  # a single-item sync named a lead or card that does not exist
     interrupted: bool = False  # stopped (Ctrl-C) before the plan was carried out whole
+    subject: Optional["Subject"] = None  # a single-item sync: the lead and card it looked at
 
     @property
     def exit_code(self) -> int:
@@ -100,6 +101,24 @@ class Failure:
     error: str
 
 
+@dataclass(frozen=True)
+class Subject:
+    """The lead (and its card, if any) that a single-lead or single-card sync looked at."""
+
+    lead: Lead
+    card: Optional[Card]
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """One line of the status report's overview: a status, its list, its leads and how many are linked."""
+
+    status: str
+    list_name: Optional[str]  # None: a status outside the map (reported, left alone)
+    leads: int
+    linked: int
+
+
 @dataclass
 class StatusReport:
     links: dict[str, Link]
@@ -111,6 +130,7 @@ class StatusReport:
     sync_count: int
     last_conflicts: list[str]
     messages: list[str] = field(default_factory=list)
+    per_status: list[StatusCount] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -189,7 +209,20 @@ class SyncEngine:
         return StatusReport(links=dict(state.links), unlinked_leads=unlinked, orphan_cards=list(p.orphans),
                             archived_cards=archived, pending=p.actions + p.held_back, last_sync=state.last_sync,
                             sync_count=state.sync_count, last_conflicts=list(last.get("conflicts", [])),
-                            messages=list(p.messages))
+                            messages=list(p.messages), per_status=self._per_status(sheet, linked))
+
+    def _per_status(self, sheet: SheetSnapshot, linked: set[str]) -> list[StatusCount]:
+        counts: dict[str, list[int]] = {status: [0, 0] for status in STATUSES}
+        for lead in sheet.leads:
+            if not lead.id.strip() and not lead.name.strip():
+                continue
+            status = StatusMap.canonical(lead.status) or (lead.status.strip() or "NEW")
+            entry = counts.setdefault(status, [0, 0])
+            entry[0] += 1
+            entry[1] += lead.id.strip() in linked
+        smap = self.settings.status_map
+        return [StatusCount(status, smap.list_for(status) if status in STATUSES else None, n, k)
+                for status, (n, k) in counts.items()]
 
     def change_marker(self) -> str:
         """Cheap fingerprint of both sides (2 requests), for watch mode."""
@@ -206,6 +239,7 @@ class SyncEngine:
             state.spreadsheet_id, state.board_id = self.settings.spreadsheet_id, board.board_id
             p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
             result = _result_from_plan(mode, p, dry_run=False)
+            result.subject = _subject(p, sheet, board, state.links)
             if state.recovered:
                 result.messages.insert(0, state.recovered)
             _log_plan(p)
@@ -218,6 +252,7 @@ class SyncEngine:
         state = self._peek_state(board)
         p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
         result = _result_from_plan(mode, p, dry_run=True)
+        result.subject = _subject(p, sheet, board, state.links)
         if state.recovered:
             result.messages.insert(0, state.recovered)
         _planned_counts(result, p)
@@ -575,6 +610,15 @@ def _result_from_plan(mode: str, p: Plan, dry_run: bool) -> SyncResult:
     result.force_would_do_them = p.guard_overridable
     result.skipped = len(p.duplicate_ids) + len(p.unknown_status) + len(p.not_found)
     return result
+
+
+def _subject(p: Plan, sheet: SheetSnapshot, board: BoardSnapshot, links: dict[str, Link]) -> Optional[Subject]:
+    lead = next((lead for lead in sheet.leads if p.subject is not None and lead.id.strip() == p.subject), None)
+    if lead is None:
+        return None
+    link = links.get(lead.id.strip())
+    card_id = link.card_id if link is not None else lead.card_id.strip()
+    return Subject(lead, next((c for c in board.cards if c.id == card_id), None) if card_id else None)
 
 
 def _planned_counts(result: SyncResult, p: Plan) -> None:

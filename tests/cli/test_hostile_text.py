@@ -50,7 +50,7 @@ def test_a_hostile_name_is_shown_verbatim_in_the_plan_status_and_messages(name: 
                                 pending=[], last_sync=None, sync_count=0, last_conflicts=[],
                                 messages=[f"Lead 7 ({name}): create_card failed"]))
     printer.summary(SyncResult(operation="full", messages=[f"Lead 7 ({name}): unknown status"]))
-    printer.notices([f"Lead 7 ({name}): conflict"])
+    printer.bullets([f"Lead 7 ({name}): conflict"])
     text = buffer.getvalue()
     assert text.count(visible) == 6, text
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from core import logger as worklead_logger
-from core.logger import close_logging, installed_handlers, redact, setup_logging
+from core.logger import close_logging, installed_handlers, redact, remove_old_logs, setup_logging
 
 # Built at run time so the repository holds nothing shaped like a committed key.
 PEM_BEGIN = "-----BEGIN " + "PRIVATE KEY-----"
@@ -40,7 +41,7 @@ def log_text(log_dir: Path) -> str:
 
 
 def test_urllib3_debug_lines_never_show_the_trello_key_or_token(log_dir: Path) -> None:
-    setup_logging(log_dir, [KEY, TOKEN])
+    setup_logging(log_dir, [KEY, TOKEN], verbose=True)
     logging.getLogger("urllib3.connectionpool").debug(
         '%s://%s:%s "%s %s %s" %s %s', "https", "api.trello.com", 443, "GET",
         f"/1/boards/abc/cards?key={KEY}&token={TOKEN}&filter=all", "HTTP/1.1", 200, 512)
@@ -50,7 +51,7 @@ def test_urllib3_debug_lines_never_show_the_trello_key_or_token(log_dir: Path) -
 
 
 def test_credentials_shaped_like_tokens_are_masked_even_when_not_known_in_advance(log_dir: Path) -> None:
-    setup_logging(log_dir, [])
+    setup_logging(log_dir, [], verbose=True)
     # google-auth stops its own "google" loggers from propagating once it has made a request
     # (unless configured), so a library that always propagates stands in for it here.
     lib = logging.getLogger("requests_oauthlib.oauth1_auth")
@@ -66,7 +67,7 @@ def test_credentials_shaped_like_tokens_are_masked_even_when_not_known_in_advanc
 
 
 def test_a_traceback_in_the_log_file_is_redacted(log_dir: Path) -> None:
-    setup_logging(log_dir, [TOKEN])
+    setup_logging(log_dir, [TOKEN], verbose=True)
     try:
         raise ConnectionError(f"HTTPSConnectionPool: Max retries exceeded with url: /1/cards?token={TOKEN}")
     except ConnectionError:
@@ -78,7 +79,7 @@ def test_a_traceback_in_the_log_file_is_redacted(log_dir: Path) -> None:
 
 
 def test_private_key_from_the_settings_is_masked_whole_and_line_by_line(log_dir: Path) -> None:
-    setup_logging(log_dir, [PRIVATE_KEY])
+    setup_logging(log_dir, [PRIVATE_KEY], verbose=True)
     body_line = PRIVATE_KEY.splitlines()[1]
     logging.getLogger("gspread").debug("one line of it: %s", body_line)
     logging.getLogger("gspread").debug("escaped: %s", PRIVATE_KEY.replace("\n", "\\n"))
@@ -96,7 +97,7 @@ def test_records_logged_on_the_root_logger_and_other_handlers_are_redacted_too(l
 
     foreign = Collect(level=logging.DEBUG)
     logging.getLogger().addHandler(foreign)
-    setup_logging(log_dir, [KEY])
+    setup_logging(log_dir, [KEY], verbose=True)
     logging.debug("root line with key=%s", KEY)
     logging.getLogger("requests.packages.urllib3").debug("child line %s", KEY)
     assert captured and all(KEY not in line for line in captured)
@@ -104,8 +105,8 @@ def test_records_logged_on_the_root_logger_and_other_handlers_are_redacted_too(l
 
 
 def test_setting_up_twice_writes_each_line_once(log_dir: Path) -> None:
-    setup_logging(log_dir, [KEY])
-    setup_logging(log_dir, [TOKEN])
+    setup_logging(log_dir, [KEY], verbose=True)
+    setup_logging(log_dir, [TOKEN], verbose=True)
     logging.getLogger("core.sync_logic").info("one line only")
     ours = [h for h in logging.getLogger().handlers if h in installed_handlers()]
     assert len(ours) == 2  # the file and the console
@@ -117,7 +118,7 @@ def test_setting_up_twice_writes_each_line_once(log_dir: Path) -> None:
 
 def test_the_console_shows_info_without_tracebacks_and_the_file_keeps_debug(
         log_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    setup_logging(log_dir, [TOKEN])
+    setup_logging(log_dir, [TOKEN], verbose=True)
     logging.getLogger("core.sync_logic").info("Moved card for lead 7")
     logging.getLogger("urllib3.connectionpool").debug("Starting new HTTPS connection (1): api.trello.com:443")
     try:
@@ -133,7 +134,7 @@ def test_the_console_shows_info_without_tracebacks_and_the_file_keeps_debug(
 
 
 def test_the_log_file_is_named_after_the_day(log_dir: Path) -> None:
-    path = setup_logging(log_dir, [])
+    path = setup_logging(log_dir, [], verbose=True)
     assert path.parent == log_dir
     assert path.name.startswith("sync_") and path.suffix == ".log" and len(path.stem) == len("sync_20261126")
     assert worklead_logger.current_log_file() == path
@@ -142,3 +143,28 @@ def test_the_log_file_is_named_after_the_day(log_dir: Path) -> None:
 def test_ordinary_words_around_secrets_survive_redaction() -> None:
     text = "the key was not set; status NEW -> CONTACTED; monkey=banana"
     assert redact(text) == text
+
+
+def test_library_http_lines_reach_the_log_only_when_verbose(log_dir: Path) -> None:
+    setup_logging(log_dir, [])
+    logging.getLogger("urllib3.connectionpool").debug("Starting new HTTPS connection (1): api.trello.com:443")
+    logging.getLogger("worklead.http").debug("GET https://api.trello.com/1/boards/x -> 200 (attempt 1)")
+    logging.getLogger("worklead.sync").debug("planned create_card: lead 1")
+    quiet = log_text(log_dir)
+    assert "Starting new HTTPS" not in quiet and "-> 200 (attempt 1)" not in quiet
+    assert "planned create_card: lead 1" in quiet
+    setup_logging(log_dir, [], verbose=True)
+    logging.getLogger("worklead.http").debug("GET https://api.trello.com/1/boards/y -> 200 (attempt 1)")
+    assert "boards/y -> 200" in log_text(log_dir)
+
+
+def test_the_log_folder_keeps_fourteen_days(log_dir: Path) -> None:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    today = datetime.now()
+    for age in (0, 13, 14, 30):
+        (log_dir / f"sync_{today - timedelta(days=age):%Y%m%d}.log").write_text("x\n")
+    (log_dir / "notes.log").write_text("not ours\n")
+    remove_old_logs(log_dir, today)
+    kept = sorted(p.name for p in log_dir.iterdir())
+    assert kept == sorted([f"sync_{today:%Y%m%d}.log", f"sync_{today - timedelta(days=13):%Y%m%d}.log",
+                           "notes.log"])

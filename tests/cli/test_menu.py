@@ -33,11 +33,11 @@ def test_the_menu_is_the_familiar_one_and_q_quits_with_exit_0(cli: Cli) -> None:
     assert "Goodbye" in run.out
 
 
-def test_an_invalid_choice_says_which_choices_are_valid(cli: Cli) -> None:
+def test_an_invalid_choice_gets_a_one_line_hint_not_the_menu_again(cli: Cli) -> None:
     run = cli(stdin="42\nQ\n")
     assert run.code == 0, run.out
     assert "'42' is not an option. Choose 1-9, 0 or Q." in run.out
-    assert run.out.count("WELCOME TO WORKLEAD SYNC TOOL") == 2
+    assert run.out.count("WELCOME TO WORKLEAD SYNC TOOL") == 1
 
 
 def test_end_of_input_quits_cleanly(cli: Cli) -> None:

@@ -54,7 +54,7 @@ def test_each_failed_action_is_a_sentence_under_the_summary() -> None:
     printer, buffer = plain_printer()
     failure = Failure(lead_id="9", name="Ada Lovelace", kind="create_card", error="Trello kept failing.")
     printer.summary(SyncResult(operation="full", failed=1, failures=[failure]))
-    assert "- Lead 9 (Ada Lovelace): create_card failed: Trello kept failing." in buffer.getvalue()
+    assert "- Could not create a card for Ada Lovelace (lead 9): Trello kept failing." in buffer.getvalue()
 
 
 def test_the_dry_run_table_shows_lead_name_action_change_and_reason() -> None:

@@ -75,6 +75,7 @@ def faulty_runs(cli: Cli) -> str:
 
 
 def test_no_secret_reaches_the_console_or_the_log_after_injected_faults(cli: Cli) -> None:
+    cli.env["LOG_LEVEL"] = "DEBUG"  # library HTTP lines reach the log only when asked for
     console = faulty_runs(cli)
     secrets = secrets_of(cli)
     assert leaked(console, secrets) == []
