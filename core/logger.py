@@ -221,12 +221,13 @@ def _attach_once(target: logging.Filterer) -> None:
 class _LogFileHandler(logging.FileHandler):
     """The daily log file; when it cannot be written (a full disk), one warning and the run carries on."""
 
-    _warned = False
+    # One warning per file per process: setup_logging replaces the handler once the settings are read.
+    _warned: set[str] = set()
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
-        if self._warned:
+        if self.baseFilename in self._warned:
             return
-        self._warned = True
+        self._warned.add(self.baseFilename)
         error = sys.exc_info()[1]
         why = getattr(error, "strerror", None) or error
         try:

@@ -535,7 +535,7 @@ class _Planner:
         limit = self.opt.max_delete_percent / 100.0 * len(self.links)
         if n > 2 and n > limit and not self.opt.force_delete:
             return (f"{n} deletions/archivings exceed MAX_DELETE_PERCENT={self.opt.max_delete_percent:g}% of "
-                    f"{len(self.links)} linked leads; none were done. Run again with --force-delete to do them.")
+                    f"{len(self.links)} linked leads; none were done.")
         return None
 
     # -- building actions -------------------------------------------------------------
