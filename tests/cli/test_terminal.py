@@ -14,6 +14,7 @@ from typing import Iterator
 
 import pexpect  # type: ignore[import-untyped]
 import pytest
+import requests
 
 from tests.cli.conftest import MAIN, Cli, add_leads, board_cards, delete_cards
 
@@ -39,6 +40,13 @@ def menu(cli: Cli) -> Iterator[pexpect.spawn]:
         child.close(force=True)
 
 
+def trello_allows(cli: Cli, requests_per_10_s: int) -> None:
+    """Trello's limit, as its rate headers announce it: WorkLead paces itself and waits for the window."""
+    requests.post(f"{cli.sandbox.url}/_sandbox/limits", json={
+        "enabled": True, "trello_token": [requests_per_10_s, 10.0]}, timeout=5,
+        headers=cli.sandbox.control_headers()).raise_for_status()
+
+
 def choose(child: pexpect.spawn, *answers: str) -> None:
     for answer in answers:
         child.sendline(answer)
@@ -51,8 +59,8 @@ def seen(child: pexpect.spawn) -> str:
 def test_ctrl_c_while_waiting_for_trellos_rate_limit_is_answered_at_once_and_links_every_card_made(
         cli: Cli) -> None:
     add_leads(cli.sandbox, 60)
-    # The client-side limiter waits after 15 requests per 10 s.
-    child = terminal(cli, TRELLO_RATE_LIMIT="15")
+    trello_allows(cli, 15)
+    child = terminal(cli)
     try:
         child.expect_exact(PROMPT)
         choose(child, "2")
@@ -80,7 +88,8 @@ def test_ctrl_c_while_waiting_for_trellos_rate_limit_is_answered_at_once_and_lin
 
 def test_a_second_ctrl_c_stops_at_once_and_still_links_what_exists(cli: Cli) -> None:
     add_leads(cli.sandbox, 60)
-    child = terminal(cli, "sync", TRELLO_RATE_LIMIT="15")
+    trello_allows(cli, 15)
+    child = terminal(cli, "sync")
     try:
         child.expect(r"waiting for Trello's rate limit")
         pressed = time.monotonic()
