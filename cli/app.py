@@ -27,7 +27,7 @@ EXIT_CODES = """exit codes:
   1    some items failed, or an unexpected error (see the log file)
   2    settings or usage error (doctor says what to fix)
   3    another sync holds the lock (or this folder's sandbox already serves)
-  4    a safety guard held back deletions (everything else was done)
+  4    a safety guard stopped the run before it wrote anything
   130  stopped with Ctrl-C"""
 
 

@@ -315,10 +315,10 @@ OPERATION_TITLES = {"initial": "Initial sync", "full": "Full sync", "push": "She
 def held_back_sentence(result: SyncResult) -> str:
     """What the CLI and the sandbox's web view say when a safety guard held deletions back."""
     if not result.force_would_do_them:
-        return (f"{result.held_back} deletions or archivings were held back because one side reads as empty; "
-                f"--force-delete cannot override that guard (see the reason above).")
-    return (f"{result.held_back} deletions or archivings were held back by a safety guard; everything else "
-            f"was done. Check the sheet and the board; if the deletions are intended, `python main.py sync "
+        return (f"{result.held_back} deletions or archivings were held back because one side reads as empty, "
+                f"and nothing was written; --force-delete cannot override that guard (see the reason above).")
+    return (f"{result.held_back} deletions or archivings were held back by a safety guard, and nothing was "
+            f"written. Check the sheet and the board; if the deletions are intended, `python main.py sync "
             f"--force-delete` does them.")
 
 

@@ -107,7 +107,7 @@ class WorkTracker:
         """The card, open or archived, or None when Trello says it does not exist (deleted)."""
         try:
             raw = self._fetch(f"/cards/{card_id}", "card", card_id, query={
-                "fields": CARD_FIELDS, "list": "true", "list_fields": LIST_FIELDS})
+                "fields": CARD_FIELDS + ",idBoard", "list": "true", "list_fields": LIST_FIELDS})
         except NotFoundError as exc:
             if exc.status == 404:
                 return None
@@ -208,7 +208,7 @@ class WorkTracker:
                     list_id=str(raw.get("idList", "")), list_name=list_name,
                     # A card in an archived list is out of sight like an archived card.
                     closed=bool(raw.get("closed")) or list_closed,
-                    date_last_activity=str(raw.get("dateLastActivity") or ""))
+                    date_last_activity=str(raw.get("dateLastActivity") or ""), board_id=str(raw.get("idBoard") or ""))
 
     # -- the one call site, with error translation ------------------------------------
     def _fetch(self, path: str, what: str, ident: str = "", method: str = "GET",

@@ -119,6 +119,7 @@ class Card:
     list_name: str
     closed: bool = False
     date_last_activity: str = ""
+    board_id: str = ""  # filled by single-card lookups, where the card may be on another board
 
     @property
     def lead_id(self) -> Optional[str]:

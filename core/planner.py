@@ -77,6 +77,9 @@ class Action:
     desc: Optional[str] = None  # create/update: the card description (update: None = unchanged)
     cells: list[CellUpdate] = field(default_factory=list)  # sheet kinds
     lead: Optional[Lead] = None  # the row as read (with an assigned id); None for archive_card
+    # create_card: a card the lead was linked to or its row names, not on this board. It is looked
+    # up first: deleted (404) -> create; still there (another board) -> no new card.
+    check_card: Optional[str] = None
 
     @property
     def destructive(self) -> bool:
@@ -261,7 +264,8 @@ class _Planner:
             return
         if card is None:
             if mode in ("full", "initial"):
-                self._create(row, "the lead has no card yet")
+                named = lead.card_id.strip()
+                self._create(row, "the lead has no card yet", named if is_card_id(named) else None)
             return
         if lead.card_id.strip() != card.id:
             self._add(WRITE_CARD_ID, lead, card.id, lead.card_id.strip(), card.id,
@@ -273,7 +277,7 @@ class _Planner:
         else:
             self._copy_pair(row, card, link, to_trello=mode in ("push", "lead"))
 
-    def _create(self, row: _Row, why: str) -> None:
+    def _create(self, row: _Row, why: str, check_card: Optional[str] = None) -> None:
         lead = row.lead
         if row.status is None:
             return  # reported as unknown; no list to put the card in
@@ -283,16 +287,21 @@ class _Planner:
         list_name = self.smap.list_for(row.status)
         self._add(CREATE_CARD, lead, None, None, list_name, f"{why}; created in {list_name}",
                   list_name=list_name, title=card_title(lead.name),
-                  desc=managed_block(lead.id, lead.email, lead.source))
+                  desc=managed_block(lead.id, lead.email, lead.source), check_card=check_card)
         self._say_shortened(lead)
         self.out.links_after[lead.id] = Link(card_id="", status=row.status, fields=lead.fields_hash)
 
     def _card_deleted(self, row: _Row, link: Link) -> None:
         lead = row.lead
-        changed = link.status is not None and (
-            row.status != link.status or (link.fields is not None and link.fields != lead.fields_hash))
         if row.status is None:
             return  # unknown status is reported; keep the row and the link
+        if link.status is None or link.fields is None:
+            # Nothing proves the row unchanged since both sides agreed: never a deletion.
+            self._say(f"Lead {lead.id} ({lead.name}): its linked card {link.card_id} is not on the board and "
+                      f"the link has no baseline to show the row unchanged; the row is kept and gets a new card.")
+            self._create(row, "its linked card is not on the board and the link had no baseline", link.card_id)
+            return
+        changed = row.status != link.status or link.fields != lead.fields_hash
         if not changed:
             self._add(DELETE_ROW, lead, link.card_id, row.status, None,
                       "its card was deleted in Trello and the row had not changed")
@@ -300,7 +309,8 @@ class _Planner:
         elif row.status == "LOST":
             self.out.links_after[lead.id] = None
         else:
-            self._create(row, "its card was deleted in Trello but the row changed since (modified beats deleted)")
+            self._create(row, "its card was deleted in Trello but the row changed since (modified beats deleted)",
+                         link.card_id)
 
     def _sync_pair(self, row: _Row, card: Card, link: Optional[Link]) -> None:
         lead = row.lead
@@ -506,16 +516,14 @@ class _Planner:
         reason = self._guard_reason(destructive)
         if reason is None:
             return
+        # Nothing at all is written: creations made now would become links that shrink the
+        # next run's percentage, so a rerun (cron) would then do the deletions held back here.
         self.out.guard = reason
         self.out.held_back = destructive
-        self.out.actions = [a for a in self.out.actions if not a.destructive]
-        for action in destructive:
-            self.out.links_after.pop(action.lead_id, None)
+        self.out.actions = []
+        self.out.links_after = {}
         if self._one_side_empty():
-            # A side that reads as empty proves nothing; keep every link for the next run.
-            self.out.guard_overridable = False
-            for lead_id in [k for k, v in self.out.links_after.items() if v is None]:
-                del self.out.links_after[lead_id]
+            self.out.guard_overridable = False  # a side that reads as empty proves nothing
         self._say(reason)
 
     def _one_side_empty(self) -> bool:
@@ -531,11 +539,13 @@ class _Planner:
             return (f"The {side} reads as empty while {len(self.links)} leads are linked; "
                     f"{n} deletions/archivings held back. --force-delete does not override this: an empty "
                     f"read proves nothing (a wrong WORKSHEET or board, an outage). If the {side} really is "
-                    f"meant to be empty, remove the {'cards in Trello' if side == 'sheet' else 'rows'} yourself.")
+                    f"meant to be empty, remove the {'cards in Trello' if side == 'sheet' else 'rows'} yourself. "
+                    f"Nothing was written.")
         limit = self.opt.max_delete_percent / 100.0 * len(self.links)
         if n > 2 and n > limit and not self.opt.force_delete:
             return (f"{n} deletions/archivings exceed MAX_DELETE_PERCENT={self.opt.max_delete_percent:g}% of "
-                    f"{len(self.links)} linked leads; none were done.")
+                    f"the {len(self.links)} linked leads; nothing was written. Check the sheet and the board; "
+                    f"if they are intended, run again with --force-delete.")
         return None
 
     # -- building actions -------------------------------------------------------------

@@ -243,7 +243,8 @@ class SyncEngine:
             if state.recovered:
                 result.messages.insert(0, state.recovered)
             _log_plan(p)
-            _Apply(self, p, state, result).run()
+            if p.guard is None:  # a tripped guard writes nothing at all, the mapping included
+                _Apply(self, p, state, result).run()
             self._record_history(result)
             return result
 
@@ -364,6 +365,7 @@ class _Apply:
         self.created: dict[str, str] = {}  # lead id -> new card id
 
     def run(self) -> None:
+        self._look_up_missing_cards()
         try:
             self._assign_ids()
             self._card_writes()
@@ -394,6 +396,39 @@ class _Apply:
             listener(Outcome(a, error, card_id))
 
     # -- Trello ---------------------------------------------------------------------
+    def _look_up_missing_cards(self) -> None:
+        """A card missing from the board may have moved to another board: only a 404 proves it deleted.
+
+        A row goes (or a new card is made) only for a card Trello says is gone; for a card that
+        still exists the row stays, the link is dropped and no second card is made.
+        """
+        board = self.engine.board
+        for a in [a for a in self.plan.actions if a.kind == DELETE_ROW or a.check_card]:
+            card_id = a.check_card or a.card_id or ""
+            try:
+                card = board.get_card(card_id)
+            except WorkLeadError as err:
+                self._drop_action(a)
+                self._failed(a, err)
+                continue
+            if card is None:
+                continue
+            self._drop_action(a)
+            self.plan.links_after[a.lead_id] = None
+            self.result.skipped += 1
+            where = "on another board" if card.board_id and card.board_id != self._board_id() else "in Trello"
+            self.result.messages.append(
+                f"Lead {a.lead_id} ({a.name}): its card {card_id} is not on this board but still exists {where}; "
+                f"the row is kept, the link is dropped and no new card is made (clear its trello_card_id "
+                f"to get a card on this board).")
+
+    def _drop_action(self, a: Action) -> None:
+        self.plan.actions = [x for x in self.plan.actions if x is not a]
+        self.result.plan = [x for x in self.result.plan if x is not a]
+
+    def _board_id(self) -> str:
+        return self.state.board_id or ""
+
     def _card_writes(self) -> None:
         # A lead whose new id could not be written gets no card: its marker would name an id no row holds.
         actions = [a for a in self.plan.card_actions if a.lead_id not in self.failed_leads]

@@ -85,6 +85,7 @@ class TrelloResponses:
     # -- plumbing -----------------------------------------------------------------
     def register(self, router: Router) -> None:
         routes: list[tuple[str, str, Handler]] = [
+            ("POST", "/1/boards", self.post_board),
             ("GET", "/1/boards/{board}", self.get_board),
             ("GET", "/1/boards/{board}/lists", self.get_board_lists),
             ("GET", "/1/boards/{board}/lists/{which}", self.get_board_lists),
@@ -259,6 +260,19 @@ class TrelloResponses:
         return {"_value": full[field]}
 
     # -- lists --------------------------------------------------------------------
+    def post_board(self, request: Request) -> dict[str, Any]:
+        """A new board; with Trello's default lists unless defaultLists=false (as the real API does)."""
+        name = request.arg("name") or ""
+        if not name:
+            raise InvalidValue("name")
+        default_lists = request.arg("defaultLists")
+        board = self.model.add_board(name)
+        board.desc = request.arg("desc") or ""
+        if default_lists is None or parse_bool(default_lists, "defaultLists"):
+            for list_name in ("To Do", "Doing", "Done"):
+                self.model.add_list(board.id, list_name, "bottom")
+        return {**ser.board_json(board, "all"), "limits": {}}
+
     def post_list(self, request: Request) -> dict[str, Any]:
         board = request.arg("idBoard") or ""
         try:

@@ -1,0 +1,109 @@
+"""Data safety when people make mistakes, end to end: the engine with the real gspread and
+py-trello against the sandbox over loopback.
+
+Each test starts from a mistake a sales team makes in its first month and checks what
+survives it.
+"""
+from __future__ import annotations
+
+import json
+
+from core.mapping import MappingStore
+from tests.engine.conftest import World
+
+STATUS, CARD_ID = 3, 5
+
+
+def synced(world: World) -> None:
+    result = world.engine().full_sync()
+    assert result.created == 10 and result.exit_code == 0, result.messages
+    world.clear_log()
+
+
+def writes(world: World) -> list[dict]:
+    return [r for r in world.requests() if r["method"] != "GET"]
+
+
+def other_leads(count: int) -> list[list[str]]:
+    return [[str(100 + i), f"Other {i}", f"other{i}@x.io", "NEW", "fair", ""] for i in range(1, count + 1)]
+
+
+# -- 1: a tripped guard writes nothing, run after run -------------------------------------------
+
+def test_tripped_guard_writes_nothing_and_every_rerun_holds_until_force_delete(world: World):
+    synced(world)
+    cards_before = {c.id: (c.name, c.id_list, c.closed) for c in world.cards(open_only=False)}
+    world.set_rows(other_leads(10))  # say WORKSHEET now names another tab
+    rows_before = world.rows()
+    for _ in range(2):  # the second is cron's next run
+        result = world.engine().full_sync()
+        assert result.exit_code == 4 and result.held_back == 10
+        assert result.created == result.archived == result.sheet_updated == 0
+        assert writes(world) == [], writes(world)
+        assert {c.id: (c.name, c.id_list, c.closed) for c in world.cards(open_only=False)} == cards_before
+        assert world.rows() == rows_before
+        world.clear_log()
+    forced = world.engine().full_sync(force_delete=True)
+    assert forced.exit_code == 0 and forced.archived == 10 and forced.created == 10
+
+
+def test_guard_percentage_counts_the_links_held_when_the_run_starts(world: World):
+    synced(world)
+    rows = [r for r in world.rows() if r[0] not in ("1", "2", "3", "4", "5")] + other_leads(10)
+    world.set_rows(rows)
+    # 5 of the 10 links go: 50% is not above MAX_DELETE_PERCENT=50, whatever the 10 new cards add.
+    assert world.engine().full_sync().archived == 5
+    world.set_rows([r for r in world.rows() if r[0] not in ("7", "8", "9")])
+    # 3 of the 15 links now: 20%, under the limit.
+    assert world.engine(MAX_DELETE_PERCENT="19").full_sync().exit_code == 4
+    assert world.engine(MAX_DELETE_PERCENT="20").full_sync().archived == 3
+
+
+# -- 7: no baseline, no deletion ----------------------------------------------------------------------
+
+def test_original_format_mapping_naming_cards_not_on_the_board_deletes_no_row(world: World):
+    synced(world)
+    for lead_id in ("1", "2"):
+        world.delete_card(lead_id)
+        world.set_cell(lead_id, CARD_ID, "")
+    store = MappingStore(world.data_dir / "mapping.json")
+    links = {k: v.card_id for k, v in store.load().links.items() if k not in ("1", "2")}
+    links.update({"1": "a" * 24, "2": "b" * 24})  # say, written against another board
+    original = {"lead_to_card": links, "card_to_lead": {v: k for k, v in links.items()},
+                "last_sync": "2025-12-05T22:00:00", "sync_count": 3}
+    store.path.write_text(json.dumps(original))
+    result = world.engine().full_sync()
+    assert result.deleted == 0 and len(world.rows()) == 12
+    assert not (world.data_dir / "trash.jsonl").exists()
+    assert any("no baseline" in m for m in result.messages), result.messages
+
+
+# -- 6: a card moved to another board keeps its row ------------------------------------------------
+
+def test_card_moved_to_another_board_keeps_its_row_drops_the_link_and_makes_no_new_card(world: World):
+    from clients.http import trello_client
+
+    synced(world)
+    client = trello_client(world.settings)
+    other = client.add_board("Sales team B")  # POST /1/boards, with Trello's default lists
+    target = other.list_lists("open")[0]
+    card_id = world.card_for("4").id
+    client.fetch_json(f"/cards/{card_id}", http_method="PUT", post_args={"idBoard": other.id, "idList": target.id})
+    for _ in range(2):
+        result = world.engine().full_sync()
+        assert result.deleted == 0 and result.created == 0 and result.exit_code == 0, result.messages
+        assert world.row("4")[CARD_ID] == card_id
+        assert "4" not in MappingStore(world.data_dir / "mapping.json").load().links
+        assert any("another board" in m and "Lead 4" in m for m in result.messages), result.messages
+    assert not (world.data_dir / "trash.jsonl").exists()
+    assert world.trello.cards[card_id].id_board == other.id and len(world.cards()) == 10
+
+
+def test_deleted_card_is_looked_up_before_its_row_is_deleted(world: World):
+    synced(world)
+    card_id = world.card_for("4").id
+    world.delete_card("4")
+    result = world.engine().full_sync()
+    assert result.deleted == 1 and "4" not in [r[0] for r in world.rows()]
+    lookups = [r for r in world.requests() if r["method"] == "GET" and r["path"] == f"/1/cards/{card_id}"]
+    assert [r["status"] for r in lookups] == [404]
