@@ -30,6 +30,7 @@ MAX_CARD_TEXT = 16384
 MAX_FIELD_TEXT = 5000
 ELLIPSIS = "…"
 _MARKER_RE = re.compile(r"^Lead ID:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
+_EMAIL_RE = re.compile(r"^Email:[ \t]*(.*)$", re.MULTILINE)
 _CARD_ID_RE = re.compile(r"^[0-9a-fA-F]{24}$")
 
 
@@ -232,6 +233,12 @@ def _below_block(desc: str) -> list[str]:
     while i < len(lines) and i < len(keys) and lines[i].startswith(keys[i]):
         i += 1
     return lines[i:]
+
+
+def managed_email(desc: str) -> str:
+    """The e-mail the card's managed block records ('' when it has none)."""
+    m = _EMAIL_RE.search(desc or "")
+    return m.group(1).strip() if m else ""
 
 
 def marker_lead_id(desc: str) -> Optional[str]:

@@ -23,6 +23,7 @@ from core.models import (
     card_title,
     is_card_id,
     managed_block,
+    managed_email,
     refresh_description,
     shortened_for_trello,
 )
@@ -106,6 +107,7 @@ class Plan:
     not_found: list[str] = field(default_factory=list)
     unknown_target: Optional[str] = None  # the lead or card a single-item sync names does not exist
     subject: Optional[str] = None  # the lead a single-item sync looked at
+    disputed: list[str] = field(default_factory=list)  # rows skipped: their id and card id disagree with the links
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -147,7 +149,8 @@ class _Planner:
                  options: PlanOptions) -> None:
         self.sheet = sheet
         self.board = board
-        self.links = links
+        self.links = dict(links)  # re-keyed when ids changed under their cards (see _check_identities)
+        self.start_links = links  # as stored when the run started: the baseline of every comparison
         self.opt = options
         self.smap = options.status_map
         self.out = Plan(mode=options.mode)
@@ -161,11 +164,15 @@ class _Planner:
             # Open before archived, then the oldest (Trello ids grow with creation time).
             cards.sort(key=lambda c: (c.closed, c.id))
         self.dup_ids: set[str] = set()
+        self.rekeyed: set[str] = set()  # leads whose link moved to the card their row names
+        self.frozen: set[str] = set()  # leads whose identity is disputed: nothing is done to them
+        self.displaced: set[str] = set()  # cards whose lead id moved to another card; archived
 
     # -- driver -------------------------------------------------------------------
     def run(self) -> Plan:
         mode = self.opt.mode
         rows = self.clean_rows(write_back=mode in ("full", "initial"))
+        self._check_identities(rows)
         if mode == "lead":
             self._single_lead(rows)
         elif mode == "card":
@@ -229,6 +236,89 @@ class _Planner:
         used = [lead.id for lead in leads] + list(self.links) + list(self.by_marker)
         numbers = [int(v.strip()) for v in used if v.strip().isdigit()]
         return max(numbers, default=0) + 1
+
+    # -- identity: ids that changed under their cards ------------------------------------
+    def _check_identities(self, rows: dict[str, _Row]) -> None:
+        """Rows whose trello_card_id disagrees with the links on which lead a card belongs to.
+
+        Ids renumbered, the id column sorted alone or an id typed over another all look like
+        this. Nothing is decided on that evidence: the link follows the row when the card's
+        managed block shows the same person, otherwise the row is skipped and reported.
+        """
+        owner = {link.card_id: lead_id for lead_id, link in self.links.items()}
+        named: dict[str, list[str]] = {}
+        for lead_id, row in rows.items():
+            named.setdefault(row.lead.card_id.strip(), []).append(lead_id)
+        disputed = [row for lead_id, row in rows.items() if _disagrees(row.lead, self.links.get(lead_id), owner)]
+        disputed_ids = {row.lead.id for row in disputed}
+        rekeyed: dict[str, str] = {}  # lead id -> card id
+        skipped: list[_Row] = []
+        for row in disputed:
+            card_id = row.lead.card_id.strip()
+            card = self.cards.get(card_id)
+            holder = owner.get(card_id)
+            # The card's own lead still has its row, undisputed and showing the card's person:
+            # this row's cell is a copy.
+            held = (card is not None and holder is not None and holder in rows and holder not in disputed_ids
+                    and _same_person(card, rows[holder].lead))
+            if card is not None and not held and len(named[card_id]) == 1 and _same_person(card, row.lead):
+                rekeyed[row.lead.id] = card_id
+            else:
+                skipped.append(row)
+        if rekeyed or skipped:
+            self._rekey(rows, rekeyed, owner)
+            self._skip_disputed(rows, skipped, owner)
+            self.claimed = {link.card_id for link in self.links.values() if link.card_id} | self.displaced
+
+    def _rekey(self, rows: dict[str, _Row], rekeyed: dict[str, str], owner: dict[str, str]) -> None:
+        if not rekeyed:
+            return
+        taken = set(rekeyed.values())
+        before = dict(self.links)
+        for lead_id, card_id in rekeyed.items():
+            previous = before.get(owner.get(card_id, ""))
+            self.links[lead_id] = Link(card_id, previous.status if previous else None,
+                                       previous.fields if previous else None)
+        for old_id, link in before.items():
+            if link.card_id in taken and rekeyed.get(old_id) != link.card_id:
+                if old_id not in rekeyed:
+                    del self.links[old_id]
+                    self.out.links_after[old_id] = None
+            elif old_id in rekeyed:
+                self._displaced(rows, old_id, link.card_id, taken)
+        self.rekeyed = set(rekeyed)
+        moves = ", ".join(f"{owner[c]} -> {lead_id}" if c in owner else f"card {c} -> {lead_id}"
+                          for lead_id, c in sorted(rekeyed.items()))
+        self._say(f"{len(rekeyed)} rows now carry other ids than when their cards were linked "
+                  f"({moves}); each card still shows the same person, so its link follows the row.")
+
+    def _displaced(self, rows: dict[str, _Row], lead_id: str, card_id: str, taken: set[str]) -> None:
+        """The card an id named before it moved to another row: archived only if its person left the sheet."""
+        if card_id in taken:
+            return
+        card = self.cards.get(card_id)
+        if card is None or card.closed:
+            return
+        if any(_same_person(card, row.lead) for row in rows.values()):
+            self._say(f"Card '{card.name}' ({card.id}) lost its link when ids changed, and its person is "
+                      f"still in the sheet; it is left alone.")
+            return
+        self.displaced.add(card.id)
+        self.out.actions.append(Action(ARCHIVE_CARD, lead_id, card.name, card.id, card.list_name, "archived",
+                                       "its lead's row was deleted from the sheet (the ids below it changed)"))
+
+    def _skip_disputed(self, rows: dict[str, _Row], skipped: list[_Row], owner: dict[str, str]) -> None:
+        if not skipped:
+            return
+        for row in skipped:
+            del rows[row.lead.id]
+            self.frozen.add(row.lead.id)
+            self.frozen.add(owner.get(row.lead.card_id.strip(), row.lead.id))
+        self.out.disputed = [row.lead.id for row in skipped]
+        listed = ", ".join(f"row {row.lead.row} (id {row.lead.id}, {row.lead.name})" for row in skipped)
+        self._say(f"Skipped {listed}: the id and the trello_card_id disagree with the links and the "
+                  f"card named does not show the same person, so nothing was changed for them. Put the ids "
+                  f"or the card ids back as they were (or clear trello_card_id) and sync again.")
 
     # -- finding a lead's card ---------------------------------------------------------
     def find_card(self, lead_id: str, lead: Lead) -> tuple[Optional[Card], str]:
@@ -372,7 +462,7 @@ class _Planner:
     def _refresh(self, row: _Row, card: Card, link: Optional[Link]) -> Optional[str]:
         """Rewrite the title and managed block when name, email or source changed."""
         lead = row.lead
-        if link is not None and link.fields == lead.fields_hash:
+        if link is not None and link.fields == lead.fields_hash and lead.id not in self.rekeyed:
             return link.fields
         title = card_title(lead.name)
         desc = refresh_description(card.desc, lead.id, lead.email, lead.source)
@@ -473,7 +563,7 @@ class _Planner:
     # -- leads gone from the sheet, orphans, duplicates ------------------------------------------
     def _vanished_rows(self, rows: dict[str, _Row]) -> None:
         for lead_id, link in self.links.items():
-            if lead_id in rows or lead_id in self.dup_ids:
+            if lead_id in rows or lead_id in self.dup_ids or lead_id in self.frozen:
                 continue
             card = self.cards.get(link.card_id)
             name = card.name if card is not None else ""
@@ -503,7 +593,7 @@ class _Planner:
     # -- baselines and guards ------------------------------------------------------------
     def _drop_unchanged_links(self) -> None:
         for lead_id in list(self.out.links_after):
-            new, old = self.out.links_after[lead_id], self.links.get(lead_id)
+            new, old = self.out.links_after[lead_id], self.start_links.get(lead_id)
             if new is None and old is None:
                 del self.out.links_after[lead_id]
             elif new is not None and old is not None and _same_link(new, old):
@@ -527,7 +617,7 @@ class _Planner:
         self._say(reason)
 
     def _one_side_empty(self) -> bool:
-        return bool(self.links) and (self._sheet_empty() or not self.board.cards)
+        return bool(self.start_links) and (self._sheet_empty() or not self.board.cards)
 
     def _sheet_empty(self) -> bool:
         return all(_blank(lead) for lead in self.sheet.leads)
@@ -536,15 +626,15 @@ class _Planner:
         n = len(destructive)
         if self._one_side_empty():
             side = "sheet" if self._sheet_empty() else "board"
-            return (f"The {side} reads as empty while {len(self.links)} leads are linked; "
+            return (f"The {side} reads as empty while {len(self.start_links)} leads are linked; "
                     f"{n} deletions/archivings held back. --force-delete does not override this: an empty "
                     f"read proves nothing (a wrong WORKSHEET or board, an outage). If the {side} really is "
                     f"meant to be empty, remove the {'cards in Trello' if side == 'sheet' else 'rows'} yourself. "
                     f"Nothing was written.")
-        limit = self.opt.max_delete_percent / 100.0 * len(self.links)
+        limit = self.opt.max_delete_percent / 100.0 * len(self.start_links)
         if n > 2 and n > limit and not self.opt.force_delete:
             return (f"{n} deletions/archivings exceed MAX_DELETE_PERCENT={self.opt.max_delete_percent:g}% of "
-                    f"the {len(self.links)} linked leads; nothing was written. Check the sheet and the board; "
+                    f"the {len(self.start_links)} linked leads; nothing was written. Check the sheet and the board; "
                     f"if they are intended, run again with --force-delete.")
         return None
 
@@ -575,6 +665,24 @@ class _Planner:
 
 def _blank(lead: Lead) -> bool:
     return not any(v.strip() for v in (lead.id, lead.name, lead.email, lead.status, lead.source, lead.card_id))
+
+
+def _disagrees(lead: Lead, link: Optional[Link], owner: dict[str, str]) -> bool:
+    """The row's trello_card_id names a card the links give to another lead, or not the linked one."""
+    card_id = lead.card_id.strip()
+    if not card_id:
+        return False
+    if link is None:
+        return owner.get(card_id) is not None
+    return link.card_id != card_id or owner.get(card_id) != lead.id
+
+
+def _same_person(card: Card, lead: Lead) -> bool:
+    """The card's managed block (e-mail) and title name the row's person."""
+    email = lead.email.strip().casefold()
+    if email:
+        return managed_email(card.desc).casefold() == email
+    return card.name.strip() == card_title(lead.name)
 
 
 def _same_link(a: Link, b: Link) -> bool:

@@ -643,7 +643,7 @@ def _result_from_plan(mode: str, p: Plan, dry_run: bool) -> SyncResult:
     result.conflicts = len(p.conflicts)
     result.held_back = len(p.held_back)
     result.force_would_do_them = p.guard_overridable
-    result.skipped = len(p.duplicate_ids) + len(p.unknown_status) + len(p.not_found)
+    result.skipped = len(p.duplicate_ids) + len(p.unknown_status) + len(p.not_found) + len(p.disputed)
     return result
 
 

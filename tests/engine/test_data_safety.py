@@ -59,6 +59,46 @@ def test_guard_percentage_counts_the_links_held_when_the_run_starts(world: World
     assert world.engine(MAX_DELETE_PERCENT="20").full_sync().archived == 3
 
 
+# -- 2: identity is never guessed ------------------------------------------------------------------
+
+def card_state(world: World) -> dict[str, tuple[str, str, bool]]:
+    return {c.id: (c.name, world.list_name(c), c.closed) for c in world.cards(open_only=False)}
+
+
+def test_renumbered_ids_after_a_deleted_row_retitle_move_and_overwrite_nothing(world: World):
+    synced(world)
+    gone = world.card_for("3").id
+    world.delete_row("3")
+    renumbered = [[str(i), *row[1:]] for i, row in enumerate(world.rows(), start=1)]
+    world.set_rows(renumbered)
+    before = card_state(world)
+    result = world.engine().full_sync()
+    assert result.exit_code == 0 and result.created == 0 and result.moved == 0, result.messages
+    assert world.rows() == renumbered  # no cell written, trello_card_id included
+    name, list_name, _ = before[gone]
+    assert card_state(world) == {**before, gone: (name, list_name, True)}  # only the deleted row's card is archived
+    for row in renumbered:
+        if row[CARD_ID]:
+            assert world.trello.cards[row[CARD_ID]].desc.startswith(f"Lead ID: {row[0]}\n")
+    links = MappingStore(world.data_dir / "mapping.json").load().links
+    assert {k: v.card_id for k, v in links.items()} == {r[0]: r[CARD_ID] for r in renumbered if r[CARD_ID]}
+    world.clear_log()
+    assert world.engine().full_sync().plan == [] and writes(world) == []
+
+
+def test_card_id_column_sorted_alone_skips_those_rows_and_says_so_once(world: World):
+    synced(world)
+    one, two = world.row("1")[CARD_ID], world.row("2")[CARD_ID]
+    world.set_cell("1", CARD_ID, two)
+    world.set_cell("2", CARD_ID, one)
+    before, rows = card_state(world), world.rows()
+    result = world.engine().full_sync()
+    assert card_state(world) == before and world.rows() == rows and writes(world) == []
+    said = [m for m in result.messages if "Skipped" in m]
+    assert len(said) == 1 and "id 1" in said[0] and "id 2" in said[0], result.messages
+    assert result.skipped == 2
+
+
 # -- 7: no baseline, no deletion ----------------------------------------------------------------------
 
 def test_original_format_mapping_naming_cards_not_on_the_board_deletes_no_row(world: World):

@@ -245,8 +245,14 @@ def test_two_cards_with_one_marker_adopt_the_oldest_and_report_the_other():
 
 def test_card_linked_to_another_lead_is_not_adopted_through_a_copied_column():
     ld2, c2, ln2 = synced("2", 2)
+    p = run([ld2, lead("1", card=cid(2), email="other@x.io")], [c2], {"2": ln2})
+    assert p.actions == [] and p.disputed == ["1"] and "2" not in p.links_after
+
+
+def test_copied_card_id_of_a_lead_still_in_the_sheet_is_not_taken_even_for_the_same_email():
+    ld2, c2, ln2 = synced("2", 2)
     p = run([ld2, lead("1", card=cid(2))], [c2], {"2": ln2})
-    assert [(a.kind, a.lead_id) for a in p.actions if a.kind == CREATE_CARD] == [(CREATE_CARD, "1")]
+    assert p.actions == [] and p.disputed == ["1"] and "2" not in p.links_after
 
 
 def test_linked_lead_with_blank_card_id_column_gets_it_written_back():
