@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -29,7 +30,11 @@ MAX_CARD_TEXT = 16384
 # Each managed field is cut to this, so the block's three lines always fit on a card.
 MAX_FIELD_TEXT = 5000
 ELLIPSIS = "…"
-_MARKER_RE = re.compile(r"^Lead ID:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
+_MARKER_RE = re.compile(r"^Lead ID:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+# In the marker a lead id keeps its spaces and letters; a backslash and anything that could end or
+# reorder the line (control characters, line and paragraph separators, bidi controls) are escaped.
+_MARKER_ESCAPE_RE = re.compile(r"\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})")
+_LINE_BREAKERS = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _EMAIL_RE = re.compile(r"^Email:[ \t]*(.*)$", re.MULTILINE)
 _CARD_ID_RE = re.compile(r"^[0-9a-fA-F]{24}$")
 
@@ -178,10 +183,11 @@ def card_title(name: str) -> str:
 
 
 def managed_block(lead_id: str, email: str, source: str) -> str:
-    # One line per field whatever the cells hold: a newline in a cell must not
-    # add a line to the card (nor a second `Lead ID:` marker).
+    # One line per field whatever the cells hold: a newline in a cell must not add a line to the
+    # card (nor a second `Lead ID:` marker). The id is escaped rather than flattened, so that any id
+    # a cell can hold reads back the same from the marker.
     email, source = (_fit(one_line(v), MAX_FIELD_TEXT) for v in (email, source))
-    return f"Lead ID: {one_line(lead_id)}\nEmail: {email}\nSource: {source}"
+    return f"Lead ID: {marker_text(lead_id)}\nEmail: {email}\nSource: {source}"
 
 
 def shortened_for_trello(lead: "Lead", old_desc: str = "") -> list[str]:
@@ -241,9 +247,30 @@ def managed_email(desc: str) -> str:
     return m.group(1).strip() if m else ""
 
 
+def marker_text(lead_id: str) -> str:
+    """The lead id as the `Lead ID:` line holds it: any id a cell can hold reads back the same."""
+    return "".join(_marker_char(c) for c in lead_id)
+
+
+def _marker_char(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if char not in _LINE_BREAKERS and unicodedata.category(char) != "Cc":
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def marker_lead_id(desc: str) -> Optional[str]:
     m = _MARKER_RE.search(desc or "")
-    return m.group(1) if m else None
+    if not m or not m.group(1):
+        return None
+    return _MARKER_ESCAPE_RE.sub(_unescape, m.group(1))
+
+
+def _unescape(m: "re.Match[str]") -> str:
+    code = m.group(1)
+    return "\\" if code == "\\" else chr(int(code[1:], 16))
 
 
 def is_card_id(value: str) -> bool:

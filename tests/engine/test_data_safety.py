@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 from core.mapping import MappingStore
+from core.models import managed_block, marker_lead_id
 from tests.engine.conftest import World
 
 STATUS, CARD_ID = 3, 5
@@ -147,3 +150,37 @@ def test_deleted_card_is_looked_up_before_its_row_is_deleted(world: World):
     assert result.deleted == 1 and "4" not in [r[0] for r in world.rows()]
     lookups = [r for r in world.requests() if r["method"] == "GET" and r["path"] == f"/1/cards/{card_id}"]
     assert [r["status"] for r in lookups] == [404]
+
+
+# -- 8: any id the sheet can hold round-trips through the marker --------------------------------------
+
+# What a cell can hold once read back: any text, trimmed like every cell, not blank.
+sheet_ids = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@given(lead_id=sheet_ids)
+def test_any_lead_id_reads_back_from_its_cards_marker(lead_id: str):
+    assert marker_lead_id(managed_block(lead_id, "a@x.io", "web") + "\n\nnotes") == lead_id
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lead_id=sheet_ids)
+def test_any_id_typed_in_the_sheet_finds_its_card_again_through_trello(empty_world: World, lead_id: str):
+    engine = empty_world.engine()
+    empty_world.set_rows([[lead_id, "Ann", "ann@x.io", "NEW", "web", ""]])
+    (lead,) = engine.sheet.read().leads  # through gspread: what the sheet really holds
+    card = engine.board.create_card("TODO", "Follow-up: Ann", managed_block(lead.id, lead.email, lead.source))
+    found = [c for c in engine.board.read().cards if c.id == card.id]  # through py-trello
+    assert [c.lead_id for c in found] == [lead.id]
+
+
+def test_ids_with_spaces_and_unicode_get_no_second_card_after_the_links_are_lost(empty_world: World):
+    ids = ["L 1", "L  2", "Ünïcødé 3", "id\\4", "五", "a\u00a0b"]
+    empty_world.set_rows([[i, f"Lead {n}", f"l{n}@x.io", "NEW", "web", ""] for n, i in enumerate(ids)])
+    assert empty_world.engine().full_sync().created == len(ids)
+    (empty_world.data_dir / "mapping.json").unlink()  # as after kill -9 before the mapping and sheet writes
+    for i in ids:
+        empty_world.set_cell(i, CARD_ID, "")
+    result = empty_world.engine().full_sync()
+    assert result.created == 0 and len(empty_world.cards()) == len(ids), result.messages
+    assert all(empty_world.row(i)[CARD_ID] == empty_world.card_for(i).id for i in ids)
