@@ -9,12 +9,13 @@ header and paces itself from Trello's rate headers across threads (clients/pacin
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import hashlib
 import logging
 import threading
 import time
-from typing import Any, Callable, Optional, Self
+from typing import Any, Callable, Iterator, Optional, Self
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import gspread
@@ -139,7 +140,7 @@ def not_json(service: str, setting: str, exc: ValueError) -> ServiceUnavailableE
         f"whatever sits between this machine and {service} (a proxy, a Wi-Fi sign-in page), then try again.")
 
 
-def _retry_after(response: requests.Response) -> Optional[float]:
+def retry_after(response: requests.Response) -> Optional[float]:
     value = response.headers.get("Retry-After")
     if not value:
         return None
@@ -169,6 +170,20 @@ class ServiceSession(requests.Session):
     service: str = "the service"
     # Every wait goes through the run's control: Ctrl-C ends it, and a long one is shown.
     control: RunControl = RunControl()
+    _refusals = threading.local()
+
+    @contextlib.contextmanager
+    def refusals_handed_back(self) -> Iterator[None]:
+        """Within this block a 429 comes back at once instead of being waited out and sent again.
+
+        For writes placed by row number: after a wait the rows may have moved, so the
+        caller re-reads and places the write again rather than repeating it as it was.
+        """
+        self._refusals.hand_back = True
+        try:
+            yield
+        finally:
+            self._refusals.hand_back = False
 
     def configure(self, base_url: Optional[str], owns_host: Callable[[str], bool],
                   post_is_safe: Callable[[str], bool], policy: RetryPolicy,
@@ -242,8 +257,10 @@ class ServiceSession(requests.Session):
         if attempt >= self.policy.attempts:
             return None
         status = response.status_code
+        if status == 429 and getattr(self._refusals, "hand_back", False):
+            return None
         if status == 429:  # refused before any work was done: safe for every method
-            wait = _retry_after(response)
+            wait = retry_after(response)
             if wait is None:
                 # A refusal that says where the window stands: the pacer has learnt it is full and
                 # holds the next request until it frees. Without that, back off.
@@ -251,7 +268,7 @@ class ServiceSession(requests.Session):
                 return 0.0 if paced else self.policy.backoff(attempt)
             return wait if wait <= self.policy.max_retry_after else None
         if status in RETRY_STATUSES and may_repeat:
-            wait = _retry_after(response)
+            wait = retry_after(response)
             return min(wait, self.policy.max_retry_after) if wait is not None else self.policy.backoff(attempt)
         return None
 

@@ -9,7 +9,7 @@ for the sheet id, once); modified_time 1 (Drive).
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import google.auth.exceptions
 import requests
@@ -17,9 +17,10 @@ from gspread.exceptions import APIError, GSpreadException
 from gspread.urls import DRIVE_FILES_API_V3_URL
 from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
-from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client, not_json
+from clients.http import (GoogleSession, build_google_session, google_credentials, gspread_client, not_json,
+                          retry_after)
 from core.config import Settings
-from core.control import RunControl
+from core.control import RETRY, RunControl, Wait
 from core.errors import (
     AccessDeniedError,
     BadCredentialsError,
@@ -135,6 +136,37 @@ class LeadTracker:
         with self._translated():
             self._http.values_batch_update(self.spreadsheet_id, {"valueInputOption": "RAW", "data": data})
 
+    def write_placed(self, place: Callable[[SheetSnapshot], list[CellUpdate]],
+                     snapshot: Optional[SheetSnapshot] = None) -> None:
+        """Cells placed by `place` on a read of the sheet, written in one request.
+
+        `snapshot` is a read taken with no wait since (else the sheet is read now). When
+        Google refuses the write (429) the wait is followed by a fresh read and a fresh
+        placement, never by the same cells again: rows inserted, deleted or sorted during
+        the wait shift nothing.
+        """
+        for attempt in range(1, self.session.policy.attempts + 1):
+            snapshot = snapshot or self.read()
+            cells = place(snapshot)
+            if not cells:
+                return
+            try:
+                with self.session.refusals_handed_back():
+                    self.write_cells(cells)
+                return
+            except RateLimitedError as err:
+                if attempt == self.session.policy.attempts or not self._wait_out(err, attempt):
+                    raise
+                snapshot = None
+
+    def _wait_out(self, err: RateLimitedError, attempt: int) -> bool:
+        policy = self.session.policy
+        wait = err.retry_after if err.retry_after is not None else policy.backoff(attempt)
+        if wait > policy.max_retry_after:
+            return False
+        self.session.control.sleep(Wait("Google", RETRY, wait))  # Ctrl-C ends it (StopRequested)
+        return True
+
     def append_rows(self, rows: list[dict[str, str]]) -> None:
         """Rows after the last one, each laid out by the header (other columns left blank)."""
         if not rows:
@@ -150,21 +182,31 @@ class LeadTracker:
                 body={"majorDimension": "ROWS", "values": values})
 
     def delete_rows(self, leads: list[Lead]) -> list[str]:
-        """Delete the leads' rows, bottom-up, each only if it still holds that lead's id."""
+        """Delete the leads' rows, bottom-up, each only if it still holds that lead's id.
+
+        The rows are found on a read just before; after a refusal (429) the sheet is read again.
+        """
         if not leads:
             return []
         sheet_id = self._worksheet_id()
-        current = {lead.row: lead.id for lead in self.read().leads}
-        doomed = sorted({lead.row: lead for lead in leads if lead.id and current.get(lead.row) == lead.id}.values(),
-                        key=lambda lead: lead.row, reverse=True)
-        if not doomed:
-            return []
-        requests_ = [{"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
-                                                    "startIndex": lead.row - 1, "endIndex": lead.row}}}
-                     for lead in doomed]
-        with self._translated():
-            self._http.batch_update(self.spreadsheet_id, {"requests": requests_})
-        return [lead.id for lead in doomed]
+        for attempt in range(1, self.session.policy.attempts + 1):
+            current = {lead.row: lead.id for lead in self.read().leads}
+            doomed = sorted({lead.row: lead for lead in leads
+                             if lead.id and current.get(lead.row) == lead.id}.values(),
+                            key=lambda lead: lead.row, reverse=True)
+            if not doomed:
+                return []
+            requests_ = [{"deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS",
+                                                        "startIndex": lead.row - 1, "endIndex": lead.row}}}
+                         for lead in doomed]
+            try:
+                with self._translated(), self.session.refusals_handed_back():
+                    self._http.batch_update(self.spreadsheet_id, {"requests": requests_})
+                return [lead.id for lead in doomed]
+            except RateLimitedError as err:
+                if attempt == self.session.policy.attempts or not self._wait_out(err, attempt):
+                    raise
+        return []
 
     # -- checks -------------------------------------------------------------------
     def modified_time(self) -> str:
@@ -270,7 +312,8 @@ class LeadTracker:
         if code == 429:
             return RateLimitedError(
                 "Google Sheets kept refusing requests for exceeding its quota (60 per minute per user),"
-                " even after waiting: wait a minute and try again.")
+                " even after waiting: wait a minute and try again.",
+                retry_after(exc.response) if exc.response is not None else None)
         if code >= 500 or code == -1:
             return ServiceUnavailableError(
                 f"Google Sheets kept failing (HTTP {code}) after retries: try again later.")

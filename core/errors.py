@@ -53,6 +53,10 @@ class RateLimitedError(WorkLeadError):
 
     exit_code = 1
 
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds the service asked to wait, when it said
+
 
 class ServiceUnavailableError(WorkLeadError):
     """The service kept failing (5xx, timeouts, dropped connections) after retries."""

@@ -244,7 +244,7 @@ class SyncEngine:
                 result.messages.insert(0, state.recovered)
             _log_plan(p)
             if p.guard is None:  # a tripped guard writes nothing at all, the mapping included
-                _Apply(self, p, state, result).run()
+                _Apply(self, p, state, result, sheet).run()
             self._record_history(result)
             return result
 
@@ -356,11 +356,15 @@ def _interrupt_at_safe_points(control: RunControl) -> Iterator[threading.Event]:
 class _Apply:
     """Executes one plan and records which links may move to their new baseline."""
 
-    def __init__(self, engine: SyncEngine, p: Plan, state: MappingState, result: SyncResult) -> None:
+    def __init__(self, engine: SyncEngine, p: Plan, state: MappingState, result: SyncResult,
+                 snapshot: SheetSnapshot) -> None:
         self.engine = engine
         self.plan = p
         self.state = state
         self.result = result
+        self.snapshot = snapshot  # the read the plan was made from
+        self.read_is_fresh = True  # no sheet write since that read
+        self.wrote_cards = False  # card writes take time: rows may have moved since the read
         self.failed_leads: set[str] = set()
         self.created: dict[str, str] = {}  # lead id -> new card id
 
@@ -434,6 +438,7 @@ class _Apply:
         actions = [a for a in self.plan.card_actions if a.lead_id not in self.failed_leads]
         if not actions:
             return
+        self.wrote_cards = True
         progress = self.engine.progress
         if progress:
             progress.start(len(actions), "Updating Trello")
@@ -533,72 +538,63 @@ class _Apply:
         """
         actions = [a for a in self.plan.sheet_actions if a.kind == ASSIGN_ID]
         if actions:
-            self._write_sheet(actions, [c for a in actions for c in a.cells])
+            self._write_sheet(actions, [])
 
     def _sheet_writes(self) -> None:
         actions = [a for a in self.plan.sheet_actions if a.kind != ASSIGN_ID]
         created = [a for a in self.plan.card_actions
                    if a.kind == CREATE_CARD and a.lead_id in self.created and a.lead is not None]
-        if not actions and not created:
-            return
-        rows: Optional[dict[str, Lead]] = None
-        if self.plan.card_actions:
-            # Card writes took time (minutes on a large first sync): rows may have moved or been
-            # edited since the read, so cells are placed by lead id on a fresh read.
-            rows = self._rows_now(actions)
-            if rows is None:
-                return
-            actions = [a for a in actions if self._still_there(a, rows)]
-            created = [a for a in created if self._still_there(a, rows)]
-        def row_of(a: Action) -> int:
-            return rows[a.lead_id].row if rows is not None else a.lead.row  # type: ignore[union-attr]
+        if actions or created:
+            self._write_sheet(actions, created)
 
-        cells = [dataclasses.replace(c, row=row_of(a)) for a in actions for c in a.cells]
-        cells += [CellUpdate(row_of(a), "trello_card_id", self.created[a.lead_id]) for a in created]
-        self._write_sheet(actions, cells)
+    def _write_sheet(self, actions: list[Action], created: list[Action]) -> None:
+        """Every cell placed by lead id on a read taken after the last wait (card writes, a 429)."""
+        unplaced: list[tuple[Action, str]] = []
 
-    def _rows_now(self, actions: list[Action]) -> Optional[dict[str, Lead]]:
+        def place(snapshot: SheetSnapshot) -> list[CellUpdate]:
+            unplaced.clear()
+            rows = _rows_by_id(snapshot)
+            blank = _blank_id_rows(actions, snapshot)
+            cells: list[CellUpdate] = []
+            for a in actions + created:
+                row, why = (blank.get(id(a)), "its row changed or moved during the run") if a.kind == ASSIGN_ID \
+                    else _row_for(a, rows)
+                if row is None:
+                    unplaced.append((a, why))
+                elif a.kind == CREATE_CARD:
+                    cells.append(CellUpdate(row.row, "trello_card_id", self.created[a.lead_id]))
+                else:
+                    cells += [dataclasses.replace(c, row=row.row) for c in a.cells]
+            return cells
+
         try:
-            snapshot = self.engine.sheet.read()
+            self.engine.sheet.write_placed(place, self._fresh_read())
         except WorkLeadError as err:
             for a in actions:
                 self._failed(a, err)
-            self.result.messages.append(f"The sheet could not be read again before writing to it: {err}")
-            return None
-        by_id: dict[str, list[Lead]] = {}
-        for lead in snapshot.leads:
-            by_id.setdefault(lead.id.strip(), []).append(lead)
-        return {lead_id: same[0] for lead_id, same in by_id.items() if lead_id and len(same) == 1}
-
-    def _still_there(self, a: Action, rows: dict[str, Lead]) -> bool:
-        """The lead's row is still there, and a status we are about to write over was not just edited."""
-        now = rows.get(a.lead_id)
-        if now is not None and not (a.kind == WRITE_STATUS and a.lead is not None
-                                    and now.status.strip() != a.lead.status.strip()):
-            return True
-        self.failed_leads.add(a.lead_id)  # keep the old baseline: the next run decides
-        if a.kind != CREATE_CARD:
-            self.result.skipped += 1
-        why = "its row is gone" if now is None else "its status was edited in the sheet during the run"
-        self.result.messages.append(f"Lead {a.lead_id} ({a.name}): {a.kind} not written: {why}; "
-                                    f"the next sync decides.")
-        return False
-
-    def _write_sheet(self, actions: list[Action], cells: list[CellUpdate]) -> None:
-        if not cells:
-            return
-        try:
-            self.engine.sheet.write_cells(cells)
-        except WorkLeadError as err:
-            for a in actions:
-                self._failed(a, err)
-            if not actions:
+            if created and not actions:
                 self.result.failed += 1
                 self.result.messages.append(f"Writing new card ids to the sheet failed: {err}")
             return
-        for a in actions:
+        self.read_is_fresh = False
+        for a, why in unplaced:
+            self._not_written(a, why)
+        skipped = {id(a) for a, _ in unplaced}
+        done = [a for a in actions if id(a) not in skipped]
+        for a in done:
             self._report(a)
-        self.result.sheet_updated += len(actions)
+        self.result.sheet_updated += len(done)
+
+    def _fresh_read(self) -> Optional[SheetSnapshot]:
+        """The run's own read while nothing has waited since; None once card writes took time."""
+        return self.snapshot if self.read_is_fresh and not self.wrote_cards else None
+
+    def _not_written(self, a: Action, why: str) -> None:
+        self.failed_leads.add(a.lead_id)  # keep the old baseline: the next run decides
+        if a.kind != CREATE_CARD:
+            self.result.skipped += 1
+        self.result.messages.append(f"Lead {a.lead_id} ({a.name}): {a.kind} not written: {why}; "
+                                    f"the next sync decides.")
 
     def _deletions(self) -> None:
         actions = self.plan.deletions
@@ -634,6 +630,44 @@ class _Apply:
                 self.state.links.pop(lead_id, None)
             elif new.card_id:
                 self.state.links[lead_id] = Link(new.card_id, new.status, new.fields, stamp)
+
+
+def _rows_by_id(snapshot: SheetSnapshot) -> dict[str, Lead]:
+    by_id: dict[str, list[Lead]] = {}
+    for lead in snapshot.leads:
+        by_id.setdefault(lead.id.strip(), []).append(lead)
+    return {lead_id: same[0] for lead_id, same in by_id.items() if lead_id and len(same) == 1}
+
+
+def _blank_id_rows(actions: list[Action], snapshot: SheetSnapshot) -> dict[int, Lead]:
+    """The row each new id goes to: still without an id, with the same name, e-mail and source.
+
+    Identical rows are paired in sheet order; when their count changed, none of them is placed.
+    """
+    def key(lead: Lead) -> tuple[str, str, str]:
+        return lead.name, lead.email, lead.source
+
+    wanted: dict[tuple[str, str, str], list[Action]] = {}
+    for a in sorted((a for a in actions if a.kind == ASSIGN_ID and a.lead is not None),
+                    key=lambda a: a.lead.row):  # type: ignore[union-attr]
+        wanted.setdefault(key(a.lead), []).append(a)  # type: ignore[arg-type]
+    found: dict[tuple[str, str, str], list[Lead]] = {}
+    for lead in snapshot.leads:
+        if not lead.id.strip() and key(lead) in wanted:
+            found.setdefault(key(lead), []).append(lead)
+    return {id(a): row for k, same in wanted.items() if len(found.get(k, [])) == len(same)
+            for a, row in zip(same, found[k])}
+
+
+def _row_for(a: Action, rows: dict[str, Lead]) -> tuple[Optional[Lead], str]:
+    """The row a lead's cells belong on in this read, or None and why not."""
+    was = a.lead
+    now = rows.get(a.lead_id)
+    if now is None:
+        return None, "its row is gone"
+    if a.kind == WRITE_STATUS and was is not None and now.status.strip() != was.status.strip():
+        return None, "its status was edited in the sheet during the run"
+    return now, ""
 
 
 def _result_from_plan(mode: str, p: Plan, dry_run: bool) -> SyncResult:

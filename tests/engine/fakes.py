@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from pathlib import Path
-from typing import Collection, Optional
+from typing import Callable, Collection, Optional
 
 from core.config import Settings
 from core.errors import AmbiguousWriteError, NotFoundError, ServiceUnavailableError
@@ -50,6 +50,10 @@ class FakeSheet:
         self.writes.append(list(updates))
         for u in updates:
             self.rows[u.row - 2][u.column] = u.value
+
+    def write_placed(self, place: Callable[[SheetSnapshot], list[CellUpdate]],
+                     snapshot: Optional[SheetSnapshot] = None) -> None:
+        self.write_cells(place(snapshot or self.read()))
 
     def append_rows(self, rows: list[dict[str, str]]) -> None:
         self.version += 1

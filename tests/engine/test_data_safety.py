@@ -7,6 +7,10 @@ survives it.
 from __future__ import annotations
 
 import json
+import threading
+import time
+
+import requests
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -100,6 +104,45 @@ def test_card_id_column_sorted_alone_skips_those_rows_and_says_so_once(world: Wo
     said = [m for m in result.messages if "Skipped" in m]
     assert len(said) == 1 and "id 1" in said[0] and "id 2" in said[0], result.messages
     assert result.skipped == 2
+
+
+# -- 3: sheet writes are placed by lead id after every wait ---------------------------------------
+
+def insert_row_when_refused(world: World, values: list[str]) -> threading.Thread:
+    """A person inserts a row at the top while WorkLead waits out Google's 429."""
+    def act() -> None:
+        deadline = time.monotonic() + 20
+        while not any(e["status"] == 429 for e in world.sandbox.log.entries()):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        with world.sandbox.lock:
+            world.worksheet.insert("ROWS", 1, 2)
+            world.worksheet.write(1, 0, [values])
+    thread = threading.Thread(target=act)
+    thread.start()
+    return thread
+
+
+def test_row_inserted_while_a_refused_sheet_write_waits_shifts_nothing(world: World):
+    synced(world)
+    world.move("2", "DONE")  # the sheet will get QUALIFIED for lead 2
+    world.set_cell("12", 0, "")  # and row 13 a new id
+    rule = {"path": "/values:batchUpdate", "method": "POST", "status": 429, "times": 1, "retry_after": 3}
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [rule]}, timeout=5).raise_for_status()
+    typed = ["77", "Typed Meanwhile", "t@x.io", "CONTACTED", "phone", ""]
+    thread = insert_row_when_refused(world, typed)
+    result = world.engine().full_sync()
+    thread.join()
+    assert result.exit_code == 0, result.messages
+    rows = world.rows()
+    assert rows[0] == typed
+    assert world.row("2")[STATUS] == "QUALIFIED"
+    assert [r[0] for r in rows] == ["77"] + [str(i) for i in range(1, 12)] + ["13"]
+    assert world.row("13")[CARD_ID] == world.card_for("13").id
+    log = [(e["method"], e["path"], e["status"]) for e in world.requests() if e["path"].startswith("/v4/")]
+    refused = next(i for i, e in enumerate(log) if e[2] == 429)
+    assert log[refused + 1][0] == "GET", f"the write was repeated without a fresh read: {log}"
 
 
 # -- 7: no baseline, no deletion ----------------------------------------------------------------------
