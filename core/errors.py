@@ -76,3 +76,4 @@ class LockHeldError(WorkLeadError):
     """Another sync holds the lock."""
 
     exit_code = 3
+

@@ -369,22 +369,21 @@ class _Apply:
         self.created: dict[str, str] = {}  # lead id -> new card id
 
     def run(self) -> None:
-        self._look_up_missing_cards()
         try:
-            self._assign_ids()
-            self._card_writes()
+            for step in (self._look_up_missing_cards, self._assign_ids, self._card_writes,
+                         self._sheet_writes, self._deletions):
+                step()
+                self.engine.control.check()  # a stop asked for during a step ends the run here
         except KeyboardInterrupt:
-            # The cards made so far stay linked (their ids reach the sheet next run), and the file whole.
+            # A second Ctrl-C, wherever it lands: the cards made so far stay linked, and the file whole.
             self.engine.mapping.save(self.state)
             raise
         except StopRequested:
             self.result.interrupted = True
         if self.result.interrupted:
-            # Stopped: the cards made are linked; the sheet writes and deletions wait for the next run.
+            # Stopped at any step: the cards made are linked; what is left waits for the next run.
             self.engine.mapping.save(self.state)
             return
-        self._sheet_writes()
-        self._deletions()
         self._record_links()
         self.state.last_sync = now_iso()
         if self.result.unknown_target is None:  # a lookup that found nothing is not a sync

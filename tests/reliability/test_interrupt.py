@@ -1,0 +1,59 @@
+"""Ctrl-C wherever it lands in a first sync: every card already made is linked before the program
+exits, and the last line says what was saved."""
+from __future__ import annotations
+
+import re
+import signal
+import time
+
+import pytest
+
+from core.mapping import MappingStore
+from core.models import marker_lead_id
+from tests.reliability.conftest import Rig
+
+LEADS = 30
+
+
+def press_ctrl_c_when(rig: Rig, proc, seen) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 60
+    while not seen(rig.sandbox.log.entries()):
+        assert proc.poll() is None, "the run ended before Ctrl-C"
+        assert time.monotonic() < deadline, "the moment never came"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+
+
+def cards_made(entries: list[dict]) -> int:
+    return sum(1 for e in entries if e["method"] == "POST" and e["path"] == "/1/cards" and e["status"] == 200)
+
+
+MOMENTS = {
+    # While cards are being created, a third of the way in.
+    "card writes": ([], lambda entries: cards_made(entries) >= 10),
+    # After the last card, while the sheet write waits out Google's 429 (Retry-After 1.5 s).
+    "sheet write": ([{"path": "*/values:batchUpdate", "method": "POST", "status": 429, "times": 1,
+                      "retry_after": 1.5}], lambda entries: any(e["status"] == 429 for e in entries)),
+}
+
+
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_ctrl_c_at_any_point_links_every_card_made_and_says_what_was_saved(rig: Rig, moment: str) -> None:
+    rules, seen = MOMENTS[moment]
+    rig.seed(LEADS)
+    rig.faults(latency_ms=20, rules=rules)
+    proc = rig.spawn("initial")
+    press_ctrl_c_when(rig, proc, seen)
+    run = rig.collect(proc)
+    assert run.code == 130, run.out
+
+    made = {c.id: marker_lead_id(c.desc) for c in rig.world.cards()}
+    links = MappingStore(rig.mapping_file).load().links
+    assert made, "no card was made before Ctrl-C"
+    assert {lead: link.card_id for lead, link in links.items()} == {lead: card for card, lead in made.items()}
+    said = re.search(r"the (\d+) cards? made in this run (?:is|are) linked", run.out)
+    assert said and int(said.group(1)) == len(made), run.out
+
+    rig.faults()
+    assert rig.run("sync").code == 0, rig.outputs[-1]
+    assert rig.inconsistencies() == []
