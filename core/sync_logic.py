@@ -655,7 +655,7 @@ def _blank_id_rows(actions: list[Action], snapshot: SheetSnapshot) -> dict[int, 
         if not lead.id.strip() and key(lead) in wanted:
             found.setdefault(key(lead), []).append(lead)
     return {id(a): row for k, same in wanted.items() if len(found.get(k, [])) == len(same)
-            for a, row in zip(same, found[k])}
+            for a, row in zip(same, found[k], strict=True)}
 
 
 def _row_for(a: Action, rows: dict[str, Lead]) -> tuple[Optional[Lead], str]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from typing import Any
 
 import requests
-
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.mapping import MappingStore
 from core.models import managed_block, marker_lead_id
@@ -128,7 +129,8 @@ def test_row_inserted_while_a_refused_sheet_write_waits_shifts_nothing(world: Wo
     synced(world)
     world.move("2", "DONE")  # the sheet will get QUALIFIED for lead 2
     world.set_cell("12", 0, "")  # and row 13 a new id
-    rule = {"path": "*/values:batchUpdate", "method": "POST", "status": 429, "times": 1, "retry_after": 1.5}
+    rule: dict[str, Any] = {"path": "*/values:batchUpdate", "method": "POST", "status": 429, "times": 1,
+                            "retry_after": 1.5}
     requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [rule]}, timeout=5).raise_for_status()
     typed = ["77", "Typed Meanwhile", "t@x.io", "CONTACTED", "phone", ""]
     thread = insert_row_when_refused(world, typed)
@@ -198,7 +200,7 @@ def test_deleted_card_is_looked_up_before_its_row_is_deleted(world: World):
 # -- 8: any id the sheet can hold round-trips through the marker --------------------------------------
 
 # What a cell can hold once read back: any text, trimmed like every cell, not blank.
-sheet_ids = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12).map(str.strip).filter(bool)
+sheet_ids = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=12).map(str.strip).filter(bool)
 
 
 @given(lead_id=sheet_ids)

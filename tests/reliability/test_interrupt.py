@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
 import time
+from typing import Any, Callable
 
 import pytest
 
@@ -15,7 +17,7 @@ from tests.reliability.conftest import Rig
 LEADS = 30
 
 
-def press_ctrl_c_when(rig: Rig, proc, seen) -> None:  # type: ignore[no-untyped-def]
+def press_ctrl_c_when(rig: Rig, proc: subprocess.Popen[str], seen: Callable[[list[dict[str, Any]]], bool]) -> None:
     deadline = time.monotonic() + 60
     while not seen(rig.sandbox.log.entries()):
         assert proc.poll() is None, "the run ended before Ctrl-C"
