@@ -162,7 +162,7 @@ def sync(ctx: Context, args: argparse.Namespace) -> int:
 def _ask_held_back(ctx: Context, engine: SyncEngine, result: SyncResult) -> int:
     printer, held = ctx.printer, result.held_back
     printer.plan(result.held, title="Held back")
-    printer.line(f"Everything else was done. y: delete and archive these {held} now. "
+    printer.line(f"Nothing was written. y: run the sync again, deleting and archiving these {held}. "
                  f"N: keep them all; the next sync holds them back again until you say y "
                  f"(or run `python main.py sync --force-delete`).")
     if printer.ask(f"Delete/archive {held} items anyway? [y/N] ").strip().lower() not in YES:
@@ -201,6 +201,17 @@ def reset(ctx: Context, args: argparse.Namespace) -> int:
     ctx.printer.line("The sandbox is back to its demo data, with no cards yet; its own mapping, trash and "
                      "history are emptied. The next `python main.py --sandbox sync` creates the demo cards.")
     return 0
+
+
+def restore(ctx: Context, args: argparse.Namespace) -> int:
+    engine = ctx.session.engine()
+    ids = [i.strip() for i in args.ids if i.strip()]
+    if not ids:
+        ctx.printer.trash(engine.trash.restorable())
+        return 0
+    result = engine.restore(ids)
+    ctx.printer.restored(result)
+    return result.exit_code
 
 
 def sandbox(ctx: Context, args: argparse.Namespace) -> int:
@@ -261,6 +272,8 @@ COMMANDS: tuple[Command, ...] = (
             args=(Arg(("--fix",), {"action": "store_true", "help": "create missing Trello lists"}),)),
     Command("reset", "with --sandbox only: the demo data back, and the sandbox's own mapping, trash and "
                      "history emptied", reset),
+    Command("restore", "put back rows a sync deleted, every column as it was; with no ID, list them", restore,
+            args=(Arg(("ids",), {"nargs": "*", "metavar": "ID", "help": "the id of a deleted lead (see the list)"}),)),
     Command("sandbox", "serve the local sandbox alone and print the settings that point at it", sandbox,
             args=(Arg(("--port",), {"type": port, "default": 8765,
                                     "help": "port on 127.0.0.1 (default 8765)"}),),

@@ -26,8 +26,9 @@ from cli.changes import failed_sentence, lead_order, looked_at, sentence, sorted
 from core.control import Wait
 from core.logger import redact
 from core.planner import Action
-from core.sync_logic import FILE_ONLY, Failure, Outcome, StatusReport, SyncResult
+from core.sync_logic import FILE_ONLY, Failure, Outcome, RestoreResult, StatusReport, SyncResult
 from core.text import shown
+from core.trash import TrashedRow
 
 if TYPE_CHECKING:
     from cli.doctor import Check
@@ -207,18 +208,8 @@ class Printer:
             self.plan(report.pending, title="Pending changes", show_all=show_all)
         self.bullets(report.messages)
 
-    def lists(self, report: StatusReport) -> None:
-        """How many leads each status has, in which list, and how many of them are linked."""
-        table = self._table("Leads per list")
-        for name, justify in (("Status", "left"), ("List", "left"), ("Leads", "right"), ("Linked", "right"),
-                              ("Not linked", "right")):
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
-        for row in report.per_status:
-            table.add_row(user_text(row.status), user_text(row.list_name or "-"), user_text(row.leads),
-                          user_text(row.linked), user_text(row.leads - row.linked))
-        self.out.print(table)
-
-    def checklist(self, checks: Iterable["Check"]) -> None:
+from core.planner import Action
+from core.sync_logic import FILE_ONLY, Failure, Outcome, RestoreResult, StatusReport, SyncResult
         for check in checks:
             mark = Text("OK  ", style="green") if check.ok else Text("FAIL", style="bold red")
             line = Text.assemble(mark, " ", user_text(check.name))

@@ -17,8 +17,7 @@ from gspread.exceptions import APIError, GSpreadException
 from gspread.urls import DRIVE_FILES_API_V3_URL
 from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
-from clients.http import (GoogleSession, build_google_session, google_credentials, gspread_client, not_json,
-                          retry_after)
+from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client, not_json, retry_after
 from core.config import Settings
 from core.control import RETRY, RunControl, Wait
 from core.errors import (
@@ -98,8 +97,10 @@ class LeadTracker:
             cells = {name: (str(row[i]).strip() if i < len(row) else "") for name, i in index.items()}
             if not any(cells.values()):
                 continue  # blank rows are skipped; the numbers of the rows below stay true
+            whole = tuple(str(c) for c in row) + ("",) * (len(header) - len(row))
             leads.append(Lead(row=number, id=cells["id"], name=cells["name"], email=cells["email"],
-                              status=cells["status"], source=cells["source"], card_id=cells["trello_card_id"]))
+                              status=cells["status"], source=cells["source"], card_id=cells["trello_card_id"],
+                              cells=whole))
         return SheetSnapshot(title=title, header=header, leads=leads, columns=columns)
 
     def _columns(self, title: str, header: list[str]) -> dict[str, str]:

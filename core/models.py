@@ -108,6 +108,8 @@ class Lead:
     status: str
     source: str
     card_id: str = ""
+    # Every cell of the row as read, other columns included (what the trash keeps).
+    cells: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def fields_hash(self) -> str:

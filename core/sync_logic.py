@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Optional, Protocol
 
 from core.config import Settings
 from core.control import RunControl, StopRequested
-from core.errors import AmbiguousWriteError, BadLayoutError, WorkLeadError
+from core.errors import AmbiguousWriteError, BadLayoutError, NotFoundError, WorkLeadError
 from core.mapping import MappingState, MappingStore, now_iso
 from core.models import STATUSES, BoardSnapshot, Card, CellUpdate, Lead, Link, SheetSnapshot, StatusMap
 from core.planner import (
@@ -40,6 +40,7 @@ from core.planner import (
     plan,
 )
 from core.sides import Board, Sheet
+from core.trash import RESTORED, Trash, TrashedRow
 
 log = logging.getLogger("worklead.sync")
 # Per-action and per-lead lines are for the log file: every caller shows the result itself.
@@ -147,6 +148,17 @@ class Outcome:
 
 
 ActionListener = Callable[[Outcome], None]
+
+
+@dataclass
+class RestoreResult:
+    restored: list[TrashedRow] = field(default_factory=list)
+    in_sheet: list[str] = field(default_factory=list)  # asked for, but a row with that id is in the sheet
+    dropped_columns: dict[str, list[str]] = field(default_factory=dict)  # columns the header no longer has
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.in_sheet else 0
 
 
 class Progress(Protocol):
@@ -315,16 +327,33 @@ class SyncEngine:
                 return entry
         return {}
 
-    def trash(self, leads: list[Lead], reason: str) -> None:
-        for lead in leads:
-            _append_jsonl(self.data_dir / "trash.jsonl", {
-                "time": now_iso(), "reason": reason, "row": lead.row,
-                "lead": {"id": lead.id, "name": lead.name, "email": lead.email, "status": lead.status,
-                         "source": lead.source, "trello_card_id": lead.card_id}})
+    @property
+    def trash(self) -> Trash:
+        return Trash(self.data_dir / "trash.jsonl")
+
+    def restore(self, lead_ids: list[str]) -> RestoreResult:
+        """Put trashed rows back at the end of the sheet, every column as it was."""
+        available = {row.lead_id: row for row in self.trash.restorable()}
+        unknown = [lead_id for lead_id in lead_ids if lead_id not in available]
+        if unknown:
+            raise NotFoundError(f"No row with id {', '.join(unknown)} is in the trash; nothing was restored. "
+                                f"`python main.py restore` lists the rows that can be restored.")
+        with self.mapping.lock():
+            sheet = self.sheet.read()
+            present = {lead.id.strip() for lead in sheet.leads}
+            result = RestoreResult(in_sheet=[i for i in lead_ids if i in present])
+            wanted = [available[i] for i in dict.fromkeys(lead_ids) if i not in present]
+            columns = {h.strip().lower() for h in sheet.header}
+            self.sheet.append_rows([row.by_column for row in wanted])
+            for row in wanted:
+                self.trash.note(row.lead_id, RESTORED)
+                result.restored.append(row)
+                dropped = [h for h in row.header if h.strip() and h.strip().lower() not in columns]
+                if dropped:
+                    result.dropped_columns[row.lead_id] = dropped
+        return result
 
 
-    def trash_note(self, lead_id: str, note: str) -> None:
-        _append_jsonl(self.data_dir / "trash.jsonl", {"time": now_iso(), "lead_id": lead_id, "note": note})
 
 
 @contextmanager
@@ -600,7 +629,7 @@ class _Apply:
         if not actions:
             return
         leads = [a.lead for a in actions if a.lead is not None]
-        self.engine.trash(leads, "its card was deleted in Trello and the row had not changed")
+        self.engine.trash.add(leads, self.snapshot.header, "its card was deleted in Trello and the row had not changed")
         try:
             deleted = set(self.engine.sheet.delete_rows(leads))
         except WorkLeadError as err:
@@ -613,7 +642,7 @@ class _Apply:
                 self._report(a)
             else:
                 # The row changed or moved since the read: keep it and the link; next run decides.
-                self.engine.trash_note(a.lead_id, "not deleted after all: the row changed since it was read")
+                self.engine.trash.note(a.lead_id, "not deleted after all: the row changed since it was read")
                 self.failed_leads.add(a.lead_id)
                 self.result.skipped += 1
                 self.result.messages.append(f"Lead {a.lead_id} ({a.name}) was not deleted: its row changed "

@@ -15,8 +15,6 @@ from core.errors import AmbiguousWriteError, NotFoundError, ServiceUnavailableEr
 from core.models import DEFAULT_STATUS_MAP, BoardSnapshot, Card, CellUpdate, Lead, SheetSnapshot, StatusMap
 
 COLUMNS = ("id", "name", "email", "status", "source", "trello_card_id")
-_FIELD = {"id": "id", "name": "name", "email": "email", "status": "status", "source": "source",
-          "trello_card_id": "card_id"}
 
 
 def make_settings(tmp_path: Path, conflict_winner: str = "trello", max_delete_percent: float = 50.0) -> Settings:
@@ -37,7 +35,8 @@ class FakeSheet:
         self.version = 0  # what modified_time shows: changes with every write
 
     def read(self) -> SheetSnapshot:
-        leads = [Lead(row=i + 2, **{_FIELD[k]: v for k, v in r.items()}) for i, r in enumerate(self.rows)]
+        leads = [Lead(i + 2, r["id"], r["name"], r["email"], r["status"], r["source"], r["trello_card_id"],
+                      tuple(r[c] for c in COLUMNS)) for i, r in enumerate(self.rows)]
         return SheetSnapshot(title="Leads", header=list(COLUMNS), leads=leads,
                              columns={c: "ABCDEF"[i] for i, c in enumerate(COLUMNS)})
 
