@@ -208,8 +208,34 @@ class Printer:
             self.plan(report.pending, title="Pending changes", show_all=show_all)
         self.bullets(report.messages)
 
-from core.planner import Action
-from core.sync_logic import FILE_ONLY, Failure, Outcome, RestoreResult, StatusReport, SyncResult
+
+    def trash(self, rows: list[TrashedRow]) -> None:
+        """What `restore` can put back, newest first, with when and why each row went."""
+        if not rows:
+            self.line("Nothing to restore: no row deleted by a sync is in data/trash.jsonl.")
+            return
+        table = self._table(title="Rows a sync deleted (newest first)")
+        for name in ("id", "row", "deleted at", "why"):
+            table.add_column(name)
+        for row in rows:
+            named = row.by_column
+            person = ", ".join(v for v in (named.get("name", ""), named.get("email", "")) if v)
+            table.add_row(user_text(row.lead_id), user_text(person), user_text(row.time), user_text(row.reason))
+        self.out.print(table)
+        self.line("Put rows back with: python main.py restore ID [ID ...]")
+
+    def restored(self, result: RestoreResult) -> None:
+        for row in result.restored:
+            self.line(f"Restored lead {row.lead_id} ({row.by_column.get('name', '')}) as the sheet's last row, "
+                      f"every column as it was; the next sync treats it as a new lead.", style="green")
+            dropped = result.dropped_columns.get(row.lead_id)
+            if dropped:
+                self.warn(f"The header no longer has {', '.join(dropped)}: lead {row.lead_id}'s values there "
+                          f"are still in data/trash.jsonl.")
+        for lead_id in result.in_sheet:
+            self.warn(f"Lead {lead_id} was not restored: a row with that id is already in the sheet.")
+
+    def checklist(self, checks: Iterable["Check"]) -> None:
         for check in checks:
             mark = Text("OK  ", style="green") if check.ok else Text("FAIL", style="bold red")
             line = Text.assemble(mark, " ", user_text(check.name))

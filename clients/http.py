@@ -170,7 +170,7 @@ class ServiceSession(requests.Session):
     service: str = "the service"
     # Every wait goes through the run's control: Ctrl-C ends it, and a long one is shown.
     control: RunControl = RunControl()
-    _refusals = threading.local()
+    _local = threading.local()
 
     @contextlib.contextmanager
     def refusals_handed_back(self) -> Iterator[None]:
@@ -179,11 +179,24 @@ class ServiceSession(requests.Session):
         For writes placed by row number: after a wait the rows may have moved, so the
         caller re-reads and places the write again rather than repeating it as it was.
         """
-        self._refusals.hand_back = True
+        self._local.hand_back = True
         try:
             yield
         finally:
-            self._refusals.hand_back = False
+            self._local.hand_back = False
+
+    @contextlib.contextmanager
+    def despite_stop(self) -> Iterator[None]:
+        """Within this block requests are sent even after a stop request (Ctrl-C).
+
+        For the one request a stopping run still owes: releasing its hold on the sheet and
+        board, which would otherwise keep every other run out until it expires.
+        """
+        self._local.despite_stop = True
+        try:
+            yield
+        finally:
+            self._local.despite_stop = False
 
     def configure(self, base_url: Optional[str], owns_host: Callable[[str], bool],
                   post_is_safe: Callable[[str], bool], policy: RetryPolicy,
@@ -233,9 +246,11 @@ class ServiceSession(requests.Session):
             self.control.sleep(Wait(self.service, kind, delay))
 
     def _send_once(self, method: str, url: str, attempt: int, kwargs: dict[str, Any]) -> requests.Response:
-        self.control.check()  # once a stop is asked for, no new request starts
+        control = None if getattr(self._local, "despite_stop", False) else self.control
+        if control is not None:
+            control.check()  # once a stop is asked for, no new request starts
         pacer = self.pacer_for(method, url)
-        slot = pacer.acquire(self.control, self.service) if pacer else None
+        slot = pacer.acquire(control, self.service) if pacer else None
         try:
             response = super().request(method, url, **kwargs)
         except requests.RequestException as exc:
@@ -257,7 +272,7 @@ class ServiceSession(requests.Session):
         if attempt >= self.policy.attempts:
             return None
         status = response.status_code
-        if status == 429 and getattr(self._refusals, "hand_back", False):
+        if status == 429 and getattr(self._local, "hand_back", False):
             return None
         if status == 429:  # refused before any work was done: safe for every method
             wait = retry_after(response)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Optional
 import google.auth.exceptions
 import requests
 from gspread.exceptions import APIError, GSpreadException
-from gspread.urls import DRIVE_FILES_API_V3_URL
+from gspread.urls import DRIVE_FILES_API_V3_URL, SPREADSHEET_URL
 from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
 from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client, not_json, retry_after
@@ -209,6 +209,45 @@ class LeadTracker:
                     raise
         return []
 
+    # -- the pair's lease (developer metadata under a fixed id) ----------------------
+    def create_lease(self, value: str) -> bool:
+        try:
+            self._batch([_create_lease(value)])
+        except _LeaseRefused:
+            return False
+        return True
+
+    def replace_lease(self, old: str, new: str) -> bool:
+        # One batch is all or nothing: when the entry no longer holds `old`, nothing is deleted and
+        # the create is refused (the id is taken), so two runs can never both take over.
+        try:
+            self._batch([_delete_lease(old), _create_lease(new)])
+        except _LeaseRefused:
+            return False
+        return True
+
+    def lease_value(self) -> Optional[str]:
+        url = f"{SPREADSHEET_URL % self.spreadsheet_id}/developerMetadata/{LEASE_METADATA_ID}"
+        try:
+            with self._translated():
+                return str(self._http.request("get", url).json().get("metadataValue", ""))
+        except NotFoundError:
+            return None
+
+    def delete_lease(self, value: str) -> None:
+        with self.session.despite_stop():  # a run stopped by Ctrl-C still lets the next one in
+            self._batch([_delete_lease(value)])
+
+    def _batch(self, requests_: list[dict[str, Any]]) -> None:
+        with self._translated():
+            try:
+                self._http.batch_update(self.spreadsheet_id, {"requests": requests_})
+            except APIError as exc:
+                message = str(exc.error.get("message", "")) if isinstance(exc.error, dict) else ""
+                if exc.code == 400 and str(LEASE_METADATA_ID) in message:  # the id is taken
+                    raise _LeaseRefused() from None
+                raise
+
     # -- checks -------------------------------------------------------------------
     def modified_time(self) -> str:
         """Drive's modifiedTime of the spreadsheet: cheap change detection for `watch`."""
@@ -328,6 +367,25 @@ class LeadTracker:
             f"Google refused the service-account key in GOOGLE_CREDENTIALS_PATH"
             f" ({self.settings.google_credentials_path}): the key may have been deleted or revoked; create a new"
             " JSON key for the service account and point GOOGLE_CREDENTIALS_PATH to it.")
+
+
+LEASE_METADATA_ID = 1464619844  # fixed: while the entry exists, a second create with this id is refused
+LEASE_KEY = "worklead.lease"
+
+
+class _LeaseRefused(Exception):
+    """The service refused to create the lease entry: another holder's entry has the id."""
+
+
+def _create_lease(value: str) -> dict[str, Any]:
+    return {"createDeveloperMetadata": {"developerMetadata": {
+        "metadataId": LEASE_METADATA_ID, "metadataKey": LEASE_KEY, "metadataValue": value,
+        "location": {"spreadsheet": True}, "visibility": "DOCUMENT"}}}
+
+
+def _delete_lease(value: str) -> dict[str, Any]:
+    return {"deleteDeveloperMetadata": {"dataFilter": {"developerMetadataLookup": {
+        "metadataId": LEASE_METADATA_ID, "metadataValue": value}}}}
 
 
 def _pick_sheet(sheets: list[dict[str, Any]], wanted: Optional[str]) -> Optional[dict[str, Any]]:

@@ -91,6 +91,8 @@ class Settings:
     trello_rate_window: float = TRELLO_RATE_WINDOW_SECONDS
     # Not read from the environment either: tests shorten the waits between retries, never the attempts.
     retry_policy: RetryPolicy = RetryPolicy()
+    # How long the pair's lease lasts unless renewed (not read from the environment; tests shorten it).
+    lease_seconds: float = 600.0
 
     def secrets(self) -> list[str]:
         """Every secret value these settings lead to, for log and message redaction."""

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, Optional, Protocol
 from core.config import Settings
 from core.control import RunControl, StopRequested
 from core.errors import AmbiguousWriteError, BadLayoutError, NotFoundError, WorkLeadError
+from core.lease import LeaseHeldError, PairLease
 from core.mapping import MappingState, MappingStore, now_iso
 from core.models import STATUSES, BoardSnapshot, Card, CellUpdate, Lead, Link, SheetSnapshot, StatusMap
 from core.planner import (
@@ -245,20 +246,34 @@ class SyncEngine:
              force_delete: bool = False) -> SyncResult:
         if dry_run:
             return self._plan_only(mode, target, force_delete)
+        options = self._options(mode, target, force_delete)
         with self.mapping.lock():
             sheet, board = self._read_sides()
             state = self.mapping.load_for(self.settings.spreadsheet_id, board.board_id)
             state.spreadsheet_id, state.board_id = self.settings.spreadsheet_id, board.board_id
-            p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
-            result = _result_from_plan(mode, p, dry_run=False)
-            result.subject = _subject(p, sheet, board, state.links)
-            if state.recovered:
-                result.messages.insert(0, state.recovered)
-            _log_plan(p)
-            if p.guard is None:  # a tripped guard writes nothing at all, the mapping included
-                _Apply(self, p, state, result, sheet).run()
-            self._record_history(result)
-            return result
+            p = plan(sheet, board, state.links, options)
+            if p.guard is not None or not p.actions:  # nothing to write to either side: no lease
+                return self._apply(p, state, sheet, board, None)
+            lease = PairLease(self.sheet, self.settings.lease_seconds)
+            lease.acquire()
+            try:
+                # Another holder may have written just before this run took the lease: plan again.
+                sheet, board = self._read_sides()
+                return self._apply(plan(sheet, board, state.links, options), state, sheet, board, lease)
+            finally:
+                lease.release()
+
+    def _apply(self, p: Plan, state: MappingState, sheet: SheetSnapshot, board: BoardSnapshot,
+               lease: Optional[PairLease]) -> SyncResult:
+        result = _result_from_plan(p.mode, p, dry_run=False)
+        result.subject = _subject(p, sheet, board, state.links)
+        if state.recovered:
+            result.messages.insert(0, state.recovered)
+        _log_plan(p)
+        if p.guard is None:  # a tripped guard writes nothing at all, the mapping included
+            _Apply(self, p, state, result, sheet, lease).run()
+        self._record_history(result)
+        return result
 
     def _plan_only(self, mode: str, target: Optional[str], force_delete: bool) -> SyncResult:
         sheet, board = self._read_sides()
@@ -386,8 +401,9 @@ class _Apply:
     """Executes one plan and records which links may move to their new baseline."""
 
     def __init__(self, engine: SyncEngine, p: Plan, state: MappingState, result: SyncResult,
-                 snapshot: SheetSnapshot) -> None:
+                 snapshot: SheetSnapshot, lease: Optional[PairLease]) -> None:
         self.engine = engine
+        self.lease = lease
         self.plan = p
         self.state = state
         self.result = result
@@ -401,8 +417,13 @@ class _Apply:
         try:
             for step in (self._look_up_missing_cards, self._assign_ids, self._card_writes,
                          self._sheet_writes, self._deletions):
+                self._keep_lease()
                 step()
                 self.engine.control.check()  # a stop asked for during a step ends the run here
+        except LeaseHeldError:
+            # The lease expired and another run took the pair: stop writing, keep what was done.
+            self.engine.mapping.save(self.state)
+            raise
         except KeyboardInterrupt:
             # A second Ctrl-C, wherever it lands: the cards made so far stay linked, and the file whole.
             self.engine.mapping.save(self.state)
@@ -486,9 +507,10 @@ class _Apply:
                             progress.advance()
                     if interrupted.is_set():
                         raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            # A second Ctrl-C: writes not yet started are dropped, those in flight end within their
-            # request (every wait ends at the stop request), and the cards they made are linked.
+                    self._keep_lease()
+        except (KeyboardInterrupt, LeaseHeldError):
+            # A second Ctrl-C, or the lease lost: writes not yet started are dropped, those in flight end
+            # within their request (every wait ends at the stop request), and the cards they made are linked.
             self.engine.control.request_stop()
             pool.shutdown(wait=True, cancel_futures=True)
             for future, a in futures.items():
@@ -501,6 +523,10 @@ class _Apply:
                 progress.stop()
         if self.engine.control.stopping:
             raise StopRequested
+
+    def _keep_lease(self) -> None:
+        if self.lease is not None:
+            self.lease.keep()
 
     def _card_write(self, a: Action) -> Optional[str]:
         board = self.engine.board

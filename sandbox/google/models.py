@@ -397,6 +397,8 @@ class Spreadsheet:
     locale: str = "en_US"
     time_zone: str = "Etc/GMT"
     auto_recalc: str = "ON_CHANGE"
+    # Developer metadata by metadataId, each in the API's DeveloperMetadata shape.
+    developer_metadata: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def is_shared_with(self, email: str) -> bool:
         return email.lower() in (e.lower() for e in self.shared_with)
@@ -593,14 +595,16 @@ class Spreadsheet:
         return {"spreadsheet_id": self.spreadsheet_id, "title": self.title, "shared_with": list(self.shared_with),
                 "created_time": self.created_time, "modified_time": self.modified_time,
                 "sheets": [s.to_dict() for s in self.sheets],
-                "locale": self.locale, "time_zone": self.time_zone, "auto_recalc": self.auto_recalc}
+                "locale": self.locale, "time_zone": self.time_zone, "auto_recalc": self.auto_recalc,
+                "developer_metadata": list(self.developer_metadata.values())}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Spreadsheet":
+        metadata = {int(m["metadataId"]): m for m in data.get("developer_metadata", [])}
         return cls(data["spreadsheet_id"], data["title"], list(data["shared_with"]), data["created_time"],
                    data["modified_time"], [Worksheet.from_dict(s) for s in data["sheets"]],
                    data.get("locale", "en_US"), data.get("time_zone", "Etc/GMT"),
-                   data.get("auto_recalc", "ON_CHANGE"))
+                   data.get("auto_recalc", "ON_CHANGE"), metadata)
 
 
 @dataclass

@@ -5,6 +5,7 @@ import re
 from typing import Any, Callable, Optional
 
 from sandbox.google import cells as cellmod
+from sandbox.google import metadata
 from sandbox.google.a1 import Cells, column_letters, format_range
 from sandbox.google.auth import TokenError, TokenIssuer, bearer_email
 from sandbox.google.batch import kept_requests, named_range_json
@@ -81,6 +82,8 @@ class GoogleResponses:
         sheets: list[tuple[str, str, ApiHandler]] = [
             ("GET", _SID, self.get_spreadsheet),
             ("POST", _SID + r":batchUpdate", self.batch_update),
+            ("GET", _SID + r"/developerMetadata/(?P<mid>[^/:]+)", self.developer_metadata_get),
+            ("POST", _SID + r"/developerMetadata:search", self.developer_metadata_search),
             ("GET", _SID + r"/values:batchGet", self.values_batch_get),
             ("POST", _SID + r"/values:batchUpdate", self.values_batch_update),
             ("POST", _SID + r"/values:batchClear", self.values_batch_clear),
@@ -363,6 +366,13 @@ class GoogleResponses:
             else:
                 sheet.column_count += count
             return {}
+        if kind == "createDeveloperMetadata":
+            entry = metadata.create(book.developer_metadata, spec.get("developerMetadata") or {},
+                                    {sheet.sheet_id for sheet in book.sheets})
+            return {"createDeveloperMetadata": {"developerMetadata": entry}}
+        if kind == "deleteDeveloperMetadata":
+            gone = metadata.delete(book.developer_metadata, spec.get("dataFilter") or {})
+            return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": gone} if gone else {}}
         kept = kept_requests(self.context.creds.service_account_email)
         if kind in kept:
             return kept[kind](book, spec)
@@ -371,6 +381,16 @@ class GoogleResponses:
                                    "answer 200 and store nothing.")
         raise invalid_argument(f"Invalid JSON payload received. Unknown name \"{kind}\" at 'requests[0]': "
                                "Cannot find field.")
+
+    # -- developer metadata -------------------------------------------------------------------
+    def developer_metadata_get(self, request: Request, email: str, sid: str, mid: str) -> Any:
+        return metadata.get(self.backend.get(sid, email).developer_metadata, mid)
+
+    def developer_metadata_search(self, request: Request, email: str, sid: str) -> Any:
+        book = self.backend.get(sid, email)
+        filters = request.json().get("dataFilters") or []
+        found = metadata.search(book.developer_metadata, [f for f in filters if isinstance(f, dict)])
+        return {"matchedDeveloperMetadata": found} if found else {}
 
     @staticmethod
     def _update_sheet_properties(book: Spreadsheet, spec: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ class FakeSheet:
         self.writes: list[list[CellUpdate]] = []
         self.fail_writes = False
         self.version = 0  # what modified_time shows: changes with every write
+        self.lease: Optional[str] = None
 
     def read(self) -> SheetSnapshot:
         leads = [Lead(i + 2, r["id"], r["name"], r["email"], r["status"], r["source"], r["trello_card_id"],
@@ -53,6 +54,26 @@ class FakeSheet:
     def write_placed(self, place: Callable[[SheetSnapshot], list[CellUpdate]],
                      snapshot: Optional[SheetSnapshot] = None) -> None:
         self.write_cells(place(snapshot or self.read()))
+
+    # The pair's lease, as the sheet's developer metadata would hold it.
+    def create_lease(self, value: str) -> bool:
+        if self.lease is not None:
+            return False
+        self.lease = value
+        return True
+
+    def replace_lease(self, old: str, new: str) -> bool:
+        if self.lease != old:
+            return False
+        self.lease = new
+        return True
+
+    def lease_value(self) -> Optional[str]:
+        return self.lease
+
+    def delete_lease(self, value: str) -> None:
+        if self.lease == value:
+            self.lease = None
 
     def append_rows(self, rows: list[dict[str, str]]) -> None:
         self.version += 1

@@ -53,6 +53,9 @@ def test_ctrl_c_at_any_point_links_every_card_made_and_says_what_was_saved(rig: 
     links = MappingStore(rig.mapping_file).load().links
     assert made, "no card was made before Ctrl-C"
     assert {lead: link.card_id for lead, link in links.items()} == {lead: card for card, lead in made.items()}
+    with rig.sandbox.lock:  # the stopped run let go of the sheet and board: the next one need not wait
+        book = next(s for s in rig.sandbox.services if s.name == "google").lead_spreadsheet()  # type: ignore[attr-defined]
+        assert book.developer_metadata == {}
     said = re.search(r"the (\d+) cards? made in this run (?:is|are) linked", run.out)
     assert said and int(said.group(1)) == len(made), run.out
 

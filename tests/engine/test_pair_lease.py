@@ -1,0 +1,108 @@
+"""One writer per sheet and board: the lease kept in the spreadsheet's developer metadata, through the
+real gspread and py-trello against the sandbox."""
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+import requests
+
+from clients.lead_tracker import LEASE_METADATA_ID
+from core.errors import LockHeldError
+from core.lease import Lease
+from core.sync_logic import SyncEngine, SyncResult
+from tests.engine.conftest import World
+
+
+def lease_entry(world: World) -> Optional[dict[str, Any]]:
+    with world.sandbox.lock:
+        book = next(s for s in world.sandbox.services if s.name == "google").lead_spreadsheet()  # type: ignore[attr-defined]
+        return book.developer_metadata.get(LEASE_METADATA_ID)
+
+
+def plant_lease(world: World, host: str, expires_in: float) -> None:
+    """Another machine's run holds the pair (created over HTTP, as that run would)."""
+    now = time.time()
+    value = Lease(host, 4242, now - 60, now + expires_in, "abcd").value
+    assert world.engine().sheet.create_lease(value)
+    world.clear_log()
+
+
+def lease_calls(world: World) -> list[str]:
+    return [f"{e['method']} {e['path'].rsplit('/', 1)[-1]}" for e in world.requests()
+            if e["path"].endswith(":batchUpdate") and "values" not in e["path"] or "developerMetadata" in e["path"]]
+
+
+def test_sync_while_another_machine_holds_the_pair_stops_naming_it_and_writes_nothing(world: World):
+    plant_lease(world, "sales-laptop", expires_in=600)
+    with pytest.raises(LockHeldError) as held:
+        world.engine().full_sync()
+    assert held.value.exit_code == 3
+    assert "sales-laptop" in held.value.message and "process 4242" in held.value.message
+    assert world.cards() == [] and all(r[5] == "" for r in world.rows())
+    assert not (world.data_dir / "mapping.json").exists()
+
+
+def test_expired_lease_of_a_crashed_run_is_taken_over_and_released_at_the_end(world: World):
+    plant_lease(world, "crashed-box", expires_in=-1)
+    result = world.engine().full_sync()
+    assert result.created == 10 and result.exit_code == 0
+    assert lease_entry(world) is None
+
+
+def test_writing_run_takes_the_lease_reads_again_then_writes_and_releases(world: World):
+    result = world.engine().full_sync()
+    assert result.created == 10 and lease_entry(world) is None
+    log = [(e["method"], e["path"]) for e in world.requests()]
+    take = next(i for i, (m, p) in enumerate(log) if m == "POST" and p.endswith(":batchUpdate"))
+    first_write = next(i for i, (m, p) in enumerate(log) if (m, p) == ("POST", "/1/cards"))
+    between = [p for m, p in log[take + 1:first_write] if m == "GET"]
+    assert any("/values/" in p for p in between) and any(p.startswith("/1/boards/") for p in between), log
+    assert log[-1][0] == "POST" and log[-1][1].endswith(":batchUpdate"), "the lease is released last"
+
+
+def test_run_with_nothing_to_write_takes_no_lease_and_costs_three_requests(world: World):
+    world.engine().full_sync()
+    world.clear_log()
+    plant_lease(world, "sales-laptop", expires_in=600)  # even while another machine writes
+    result = world.engine().full_sync()
+    assert result.plan == [] and result.exit_code == 0
+    assert len(world.requests()) <= 3 and lease_calls(world) == [], world.requests()
+
+
+def test_long_run_renews_its_lease(world: World):
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"latency_ms": 250}, timeout=5).raise_for_status()
+    engine = world.engine()
+    engine.settings = dataclasses.replace(engine.settings, lease_seconds=0.9)
+    result = engine.full_sync()
+    assert result.created == 10 and lease_entry(world) is None
+    swaps = [e for e in world.requests() if e["method"] == "POST" and e["path"].endswith(":batchUpdate")
+             and "/values" not in e["path"]]
+    assert len(swaps) >= 3, "take, at least one renewal, release"
+
+
+def test_two_folders_started_together_on_one_pair_make_each_card_once(world: World, tmp_path: Path):
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"latency_ms": 30}, timeout=5).raise_for_status()
+    folders = [dataclasses.replace(world.settings, mapping_file=tmp_path / f"copy{i}" / "m.json") for i in range(2)]
+    engines = [SyncEngine.from_settings(settings) for settings in folders]
+    outcomes: list[Any] = [None, None]
+
+    def run(i: int) -> None:
+        try:
+            outcomes[i] = engines[i].full_sync()
+        except LockHeldError as err:
+            outcomes[i] = err
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(world.cards()) == 10, outcomes
+    made = sorted(o.created for o in outcomes if isinstance(o, SyncResult))
+    assert made in ([0, 10], [10]), outcomes
+    assert lease_entry(world) is None
