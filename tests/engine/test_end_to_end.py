@@ -26,7 +26,8 @@ def puts(world: World) -> list[dict]:
 
 
 def sheet_writes(world: World) -> list[dict]:
-    return [r for r in world.requests() if r["path"].startswith("/v4/") and r["method"] in ("POST", "PUT")]
+    """Writes to the sheet's cells (the lease's developer-metadata calls are not cells)."""
+    return [r for r in world.requests() if "/values" in r["path"] and r["method"] in ("POST", "PUT")]
 
 
 def test_first_full_sync_creates_one_card_per_open_lead_and_writes_their_ids(world: World):
@@ -47,7 +48,8 @@ def test_sheet_status_edits_move_the_cards_with_one_update_each(world: World):
     assert result.moved == 3 and result.sheet_updated == 0
     assert [world.list_name(world.card_for(i)) for i in ("1", "4", "8")] == ["DONE"] * 3
     requests = world.requests()
-    assert len(puts(world)) == 3 and len(requests) == 2 + 3, requests
+    # Reads, the lease, a second read of both sides, 3 moves, the release.
+    assert len(puts(world)) == 3 and len(requests) == 2 + 3 + 4, requests
 
 
 def test_card_moves_update_the_sheet_in_one_write(world: World):
@@ -57,7 +59,8 @@ def test_card_moves_update_the_sheet_in_one_write(world: World):
     result = world.engine().full_sync()
     assert result.sheet_updated == 3 and result.moved == 0
     assert [world.row(i)[STATUS] for i in ("1", "2", "3")] == ["LOST"] * 3
-    assert len(sheet_writes(world)) == 1 and len(world.requests()) == 2 + 1
+    # Reads, the lease, a second read of both sides, the write, the release.
+    assert len(sheet_writes(world)) == 1 and len(world.requests()) == 2 + 1 + 4
 
 
 def test_both_sides_changed_follows_conflict_winner_and_is_reported(world: World):
