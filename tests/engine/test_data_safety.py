@@ -18,14 +18,7 @@ from hypothesis import strategies as st
 from core.mapping import MappingStore
 from core.models import managed_block, marker_lead_id
 from tests.engine.conftest import World
-
-STATUS, CARD_ID = 3, 5
-
-
-def synced(world: World) -> None:
-    result = world.engine().full_sync()
-    assert result.created == 10 and result.exit_code == 0, result.messages
-    world.clear_log()
+from tests.engine.test_end_to_end import CARD_ID, STATUS, synced
 
 
 def writes(world: World) -> list[dict]:
