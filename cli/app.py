@@ -26,7 +26,8 @@ EXIT_CODES = """exit codes:
   0    done
   1    some items failed, or an unexpected error (see the log file)
   2    settings or usage error (doctor says what to fix)
-  3    another sync holds the lock (or this folder's sandbox already serves)
+  3    another sync holds the lock (this folder's, or the sheet and board's from elsewhere; or this
+       folder's sandbox already serves)
   4    a safety guard stopped the run before it wrote anything
   130  stopped with Ctrl-C"""
 
