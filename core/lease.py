@@ -5,7 +5,8 @@ holds this lease, kept in the spreadsheet itself as developer metadata under a
 fixed id: the service refuses a second entry with that id while one exists, so of
 two runs (two folders, two machines) only one can hold it. The entry names its
 holder (host, process, since when) and an expiry; it is renewed during long runs,
-released at the end, and taken over only once expired (a holder that crashed).
+released at the end, and taken over only once expired, or at once when its holder
+ran on this machine and its process has ended (killed or crashed).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import socket
 import time
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable, Optional, Protocol
 
 from core.errors import LockHeldError
@@ -53,19 +55,33 @@ class Lease:
     since: float  # epoch seconds
     expires: float
     nonce: str  # two holders never write the same value, so a swap by value is exact
+    # This boot of this machine and its process namespace: where `pid` can be checked ("" if unknown).
+    where: str = ""
 
     @classmethod
     def new(cls, seconds: float, now: float) -> "Lease":
-        return cls(socket.gethostname(), os.getpid(), now, now + seconds, secrets.token_hex(4))
+        return cls(socket.gethostname(), os.getpid(), now, now + seconds, secrets.token_hex(4), _process_space())
 
     @classmethod
     def parse(cls, value: str) -> Optional["Lease"]:
         try:
             data = json.loads(value)
             return cls(str(data["host"]), int(data["pid"]), float(data["since"]), float(data["expires"]),
-                       str(data.get("nonce", "")))
+                       str(data.get("nonce", "")), str(data.get("where", "")))
         except (ValueError, TypeError, KeyError):
             return None
+
+    def holder_is_gone(self) -> bool:
+        """The holder ran here (this boot, these process ids) and its process has ended: a crash or kill -9."""
+        if not self.where or self.where != _process_space():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
 
     @property
     def value(self) -> str:
@@ -99,11 +115,11 @@ class PairLease:
             self.held = mine
             return
         holder = Lease.parse(current) if current is not None else None
-        if holder is not None and holder.expires > self.clock():
+        if holder is not None and holder.expires > self.clock() and not holder.holder_is_gone():
             raise LeaseHeldError(f"Another sync is writing to this sheet and board ({holder.describe()}); "
                                  f"nothing was written. Try again when it finishes.")
         if current is not None and self.store.replace_lease(current, mine.value):
-            log.warning("Took over the sheet and board from a run that stopped without releasing them (%s).",
+            log.warning("Took over the sheet and board from a run that ended without releasing them (%s).",
                         holder.describe() if holder else "unreadable lease")
             self.held = mine
             return
@@ -129,6 +145,15 @@ class PairLease:
             self.store.delete_lease(value)
         except Exception:  # the next run takes over an expired lease; this run's result stands
             log.warning("Could not release the hold on the sheet and board; it expires by itself.", exc_info=True)
+
+
+def _process_space() -> str:
+    """This machine's boot and this process-id namespace (Linux), so a pid names one process; else ''."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        return f"{boot}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:
+        return ""
 
 
 def _clock(epoch: float) -> str:

@@ -664,7 +664,19 @@ class GoogleBackend:
         return copy.deepcopy(book)
 
     def restore(self, book: Spreadsheet) -> None:
-        self.spreadsheets[book.spreadsheet_id] = book
+        """Put a snapshot's state back into the same objects, so that whoever holds the spreadsheet
+        or one of its worksheets (the web view, tests) sees the state the failed request left."""
+        current = self.spreadsheets.get(book.spreadsheet_id)
+        if current is None:
+            self.spreadsheets[book.spreadsheet_id] = book
+            return
+        kept = {sheet.sheet_id: sheet for sheet in current.sheets}
+        sheets = []
+        for saved in book.sheets:
+            sheet = kept.get(saved.sheet_id, saved)
+            sheet.__dict__.update(saved.__dict__)
+            sheets.append(sheet)
+        current.__dict__.update({**book.__dict__, "sheets": sheets})
 
     # -- tokens ---------------------------------------------------------------------
     def issue_token(self, email: str, now: float) -> str:

@@ -3,6 +3,9 @@ real gspread and py-trello against the sandbox."""
 from __future__ import annotations
 
 import dataclasses
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,7 +16,7 @@ import requests
 
 from clients.lead_tracker import LEASE_METADATA_ID
 from core.errors import LockHeldError
-from core.lease import Lease
+from core.lease import Lease, _process_space
 from core.sync_logic import SyncEngine, SyncResult
 from tests.engine.conftest import World
 
@@ -52,6 +55,15 @@ def test_expired_lease_of_a_crashed_run_is_taken_over_and_released_at_the_end(wo
     result = world.engine().full_sync()
     assert result.created == 10 and result.exit_code == 0
     assert lease_entry(world) is None
+
+
+def test_lease_left_by_a_killed_run_on_this_machine_is_taken_over_at_once(world: World):
+    now = time.time()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    value = Lease(socket.gethostname(), int(dead.stdout), now, now + 600, "abcd", _process_space()).value
+    assert world.engine().sheet.create_lease(value)
+    result = world.engine().full_sync()
+    assert result.created == 10 and lease_entry(world) is None
 
 
 def test_writing_run_takes_the_lease_reads_again_then_writes_and_releases(world: World):
