@@ -6,13 +6,14 @@ implement them in memory, and both pass the same contract tests.
 """
 from __future__ import annotations
 
-from typing import Collection, Optional, Protocol
+from typing import Callable, Collection, Optional, Protocol
 
+from core.lease import LeaseStore
 from core.models import BoardSnapshot, Card, CellUpdate, Lead, SheetSnapshot
 
 
-class Sheet(Protocol):
-    """The lead sheet."""
+class Sheet(LeaseStore, Protocol):
+    """The lead sheet; it also keeps the lease that lets one run at a time write to the pair."""
 
     def read(self) -> SheetSnapshot:
         """The whole worksheet in one read."""
@@ -20,6 +21,16 @@ class Sheet(Protocol):
 
     def write_cells(self, updates: list[CellUpdate]) -> None:
         """Write these cells (raw values, never formulas) in one request."""
+        ...
+
+    def write_placed(self, place: Callable[[SheetSnapshot], list[CellUpdate]],
+                     snapshot: Optional[SheetSnapshot] = None) -> None:
+        """Cells `place` puts on a read of the sheet (`snapshot`, or one taken now), in one request;
+        after a wait (a 429) the sheet is read again and `place` asked again."""
+        ...
+
+    def append_rows(self, rows: list[dict[str, str]]) -> None:
+        """Rows after the last one, each a dict of cell values by lower-case column name."""
         ...
 
     def delete_rows(self, leads: list[Lead]) -> list[str]:
