@@ -247,8 +247,6 @@ class SyncEngine:
         if dry_run:
             return self._plan_only(mode, target, force_delete)
         options = self._options(mode, target, force_delete)
-        if self.control.stopping:  # left over from a run stopped before this one; this one starts afresh
-            self.control.reset()
         with self.mapping.lock():
             sheet, board = self._read_sides()
             state = self.mapping.load_for(self.settings.spreadsheet_id, board.board_id)

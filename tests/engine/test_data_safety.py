@@ -124,7 +124,8 @@ def test_row_inserted_while_a_refused_sheet_write_waits_shifts_nothing(world: Wo
     world.set_cell("12", 0, "")  # and row 13 a new id
     rule: dict[str, Any] = {"path": "*/values:batchUpdate", "method": "POST", "status": 429, "times": 1,
                             "retry_after": 1.5}
-    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [rule]}, timeout=5).raise_for_status()
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"rules": [rule]}, timeout=5,
+                  headers=world.sandbox.control_headers()).raise_for_status()
     typed = ["77", "Typed Meanwhile", "t@x.io", "CONTACTED", "phone", ""]
     thread = insert_row_when_refused(world, typed)
     result = world.engine().full_sync()

@@ -279,6 +279,7 @@ def test_ctrl_c_drops_queued_card_writes_and_keeps_every_made_card_linked(tmp_pa
     links = MappingStore(tmp_path / "data" / "mapping.json").load().links
     assert {link.card_id for link in links.values()} == set(board.cards)
     eng.progress = None
+    eng.control.reset()  # as the command line does before each run
     eng.full_sync()
     assert len(board.cards) == 200 and len({c.lead_id for c in board.cards.values()}) == 200
 

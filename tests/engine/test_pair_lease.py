@@ -88,7 +88,8 @@ def test_run_with_nothing_to_write_takes_no_lease_and_costs_three_requests(world
 
 
 def test_long_run_renews_its_lease(world: World):
-    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"latency_ms": 250}, timeout=5).raise_for_status()
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"latency_ms": 250}, timeout=5,
+                  headers=world.sandbox.control_headers()).raise_for_status()
     engine = world.engine()
     engine.settings = dataclasses.replace(engine.settings, lease_seconds=0.9)
     result = engine.full_sync()
@@ -99,7 +100,8 @@ def test_long_run_renews_its_lease(world: World):
 
 
 def test_two_folders_started_together_on_one_pair_make_each_card_once(world: World, tmp_path: Path):
-    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"latency_ms": 30}, timeout=5).raise_for_status()
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"latency_ms": 30}, timeout=5,
+                  headers=world.sandbox.control_headers()).raise_for_status()
     folders = [dataclasses.replace(world.settings, mapping_file=tmp_path / f"copy{i}" / "m.json") for i in range(2)]
     engines = [SyncEngine(settings, LeadTracker.from_settings(settings), WorkTracker.from_settings(settings))
                for settings in folders]
