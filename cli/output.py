@@ -208,6 +208,16 @@ class Printer:
             self.plan(report.pending, title="Pending changes", show_all=show_all)
         self.bullets(report.messages)
 
+    def lists(self, report: StatusReport) -> None:
+        """How many leads each status has, in which list, and how many of them are linked."""
+        table = self._table("Leads per list")
+        for name, justify in (("Status", "left"), ("List", "left"), ("Leads", "right"), ("Linked", "right"),
+                              ("Not linked", "right")):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for row in report.per_status:
+            table.add_row(user_text(row.status), user_text(row.list_name or "-"), user_text(row.leads),
+                          user_text(row.linked), user_text(row.leads - row.linked))
+        self.out.print(table)
 
     def trash(self, rows: list[TrashedRow]) -> None:
         """What `restore` can put back, newest first, with when and why each row went."""
