@@ -33,9 +33,10 @@ def cards_made(entries: list[dict]) -> int:
 MOMENTS = {
     # While cards are being created, a third of the way in.
     "card writes": ([], lambda entries: cards_made(entries) >= 10),
-    # After the last card, while the sheet write waits out Google's 429 (Retry-After 1.5 s).
+    # After the last card, while the sheet write waits out Google's 429 (Retry-After 5 s, so that
+    # Ctrl-C surely lands in the wait on a busy machine).
     "sheet write": ([{"path": "*/values:batchUpdate", "method": "POST", "status": 429, "times": 1,
-                      "retry_after": 1.5}], lambda entries: any(e["status"] == 429 for e in entries)),
+                      "retry_after": 5}], lambda entries: any(e["status"] == 429 for e in entries)),
 }
 
 
