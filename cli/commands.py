@@ -162,7 +162,7 @@ def sync(ctx: Context, args: argparse.Namespace) -> int:
 def _ask_held_back(ctx: Context, engine: SyncEngine, result: SyncResult) -> int:
     printer, held = ctx.printer, result.held_back
     printer.plan(result.held, title="Held back")
-    printer.line(f"Nothing was written. y: run the sync again, deleting and archiving these {held}. "
+    printer.line(f"Nothing was written. y: delete and archive these {held} now. "
                  f"N: keep them all; the next sync holds them back again until you say y "
                  f"(or run `python main.py sync --force-delete`).")
     if printer.ask(f"Delete/archive {held} items anyway? [y/N] ").strip().lower() not in YES:
