@@ -1,0 +1,60 @@
+"""The terminal issue's plain command-line behaviour: the log's run lines, --version, --help, flags after
+the command, the preview's and status's 20 rows, leads per list, and what counts as a sync."""
+from __future__ import annotations
+
+import json
+import re
+
+from tests.cli.conftest import Cli, add_leads
+
+
+def test_version_and_help_say_what_exit_code_1_means(cli: Cli) -> None:
+    version = cli("--version")
+    assert version.code == 0 and re.fullmatch(r"WorkLead \d+\.\d+\.\d+\n", version.out), version.out
+    helped = cli("--help")
+    assert "1    some items failed, or an unexpected error" in helped.out
+
+
+def test_the_sandbox_flag_works_after_the_command_too(cli: Cli) -> None:
+    run = cli("status", "--sandbox")
+    assert run.code == 0, run.out
+    assert "Using the local sandbox" in run.out
+
+
+def test_each_run_has_a_start_and_an_end_line_in_the_log_with_counts_and_exit_code(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    log = cli.log_text()
+    assert re.search(r"INFO +worklead\.cli: Run started: sync", log), log[-2000:]
+    end = re.search(r"Run ended: sync \(spreadsheet \S+, board \S+\); created (\d+),.*; [\d.]+ s; exit code 0", log)
+    assert end and int(end.group(1)) > 0, log[-2000:]
+    assert "Starting new HTTP connection" not in log  # library lines only with --verbose
+
+
+def test_preview_shows_twenty_rows_then_how_many_more_and_all_with_all(cli: Cli) -> None:
+    add_leads(cli.sandbox, 30)
+    preview = cli("sync", "--dry-run")
+    rows = [line for line in preview.out.splitlines() if re.match(r"\s*\d+\s+\S.*create_card", line)]
+    assert len(rows) == 20, preview.out
+    more = re.search(r"and (\d+) more \(see `python main.py sync --dry-run --all`\)", preview.out)
+    assert more and int(more.group(1)) == 20, preview.out  # 10 demo cards + 30 new leads = 40
+    everything = cli("sync", "--dry-run", "--all")
+    assert len([line for line in everything.out.splitlines() if "create_card" in line]) == 40
+
+
+def test_status_shows_leads_per_list_with_linked_counts(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    run = cli("status")
+    assert "Leads per list" in run.out
+    rows = {m.group(1): (m.group(2), int(m.group(3)), int(m.group(4)))
+            for m in re.finditer(r"^(NEW|CONTACTED|QUALIFIED|LOST)\s+(\S+)\s+(\d+)\s+(\d+)", run.out, re.M)}
+    assert rows["NEW"] == ("TODO", 4, 4) and rows["LOST"] == ("LOST", 2, 0), run.out
+
+
+def test_a_lookup_that_found_nothing_does_not_count_as_a_sync(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    count = json.loads(cli.mapping_file.read_text())["sync_count"]
+    assert cli("lead", "999").code == 2
+    assert json.loads(cli.mapping_file.read_text())["sync_count"] == count
+    assert cli("lead", "1").code == 0
+    assert json.loads(cli.mapping_file.read_text())["sync_count"] == count + 1
+
