@@ -124,12 +124,15 @@ class Page:
         """Do something to elements found afresh, again if the page redrew them in between."""
         from selenium.common.exceptions import StaleElementReferenceException
 
-        for _ in range(10):
+        # A redraw can land between finding an element and using it; the page settles within seconds.
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
             try:
                 return action()
             except StaleElementReferenceException:
+                if time.monotonic() > deadline:
+                    raise
                 time.sleep(0.05)
-        return action()
 
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
