@@ -1,7 +1,8 @@
 """The work board (Trello, through py-trello): read whole, write one card at a time.
 
-Requests per operation: read 1 (board GET with nested lists and open cards), plus
-one per 1,000 archived cards paged through when a wanted card is not open;
+Requests per operation: read 1 (board GET with nested lists and open cards), plus,
+for wanted cards that are not open, one per card looked up (up to 20) or one per
+1,000 archived cards paged through (markers, or more cards);
 create_card, move_card, archive_card, update_card, get_card 1 each (plus one
 lists GET when no read came first); create_lists 1 per list; last_activity 1.
 Safe to share between the engine's worker threads.
@@ -9,7 +10,7 @@ Safe to share between the engine's worker threads.
 from __future__ import annotations
 
 import threading
-from typing import Any, Collection, Optional
+from typing import Any, Callable, Collection, Iterator, Optional
 
 import requests
 from trello.exceptions import ResourceUnavailable, Unauthorized
@@ -26,11 +27,14 @@ from core.errors import (
     ServiceUnavailableError,
     WorkLeadError,
 )
-from core.models import BoardSnapshot, Card
+from core.models import BoardSnapshot, Card, is_card_id
 
 CARD_FIELDS = "id,name,desc,idList,closed,dateLastActivity"
 PAGE_SIZE = 1000  # the most cards Trello returns in one page
 MIN_PAGE_SIZE = 10
+# Up to this many wanted card ids missing from the open cards are looked up one request each;
+# more are looked for in pages of the archive first (a page answers for up to 1,000 cards).
+LOOKUPS_AT_MOST = 20
 LIST_FIELDS = "id,name,closed"
 
 
@@ -46,19 +50,22 @@ class WorkTracker:
         self._board_id = settings.trello_board_id  # a short link until the first answer gives the long id
         self._lists: Optional[dict[str, tuple[str, bool]]] = None  # list id -> (name, closed)
         self._lock = threading.Lock()
+        # Trello never brings a deleted card back nor reuses its id: one 404 answers for the
+        # tracker's lifetime (a run's reads and its check before deleting a row ask once).
+        self._deleted: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings, control: Optional[RunControl] = None) -> "WorkTracker":
         return cls(settings, build_trello_session(settings, control))
 
     # -- reading ------------------------------------------------------------------
-    def read(self, wanted: Collection[str] = ()) -> BoardSnapshot:
-        """Lists and open cards in one board GET; archived cards only among `wanted` ids.
+    def read(self, wanted: Collection[str] = (), markers: Collection[str] = ()) -> BoardSnapshot:
+        """Lists and open cards in one board GET; archived cards only among `wanted` ids and `markers`.
 
         A long-lived board keeps every archived card (Trello allows millions), and Trello
-        refuses answers with too many cards: archived ones are read in pages of at most
-        1,000, newest first, and only until every wanted card that is not open is found.
-        Should Trello refuse even the open cards in one answer, they are paged too.
+        refuses answers with too many cards: archived ones are looked for only when a wanted
+        card id, or a wanted lead id's `Lead ID:` marker, is not among the open cards (see
+        `_archived`). Should Trello refuse even the open cards in one answer, they are paged too.
         """
         query = {"fields": "id,dateLastActivity", "lists": "all", "list_fields": LIST_FIELDS,
                  "cards": "open", "card_fields": CARD_FIELDS}
@@ -67,26 +74,59 @@ class WorkTracker:
             open_raw = board.get("cards", [])
         except TooManyCards:
             board = self._fetch(f"/boards/{self._board_id}", "board", query={**query, "cards": "none"})
-            open_raw = self._pages("open", None)
+            open_raw = [raw for page, _ in self._pages("open", lambda: True) for raw in page]
         lists = _list_entries(board.get("lists", []))
         with self._lock:
             self._board_id = board.get("id") or self._board_id
             self._lists = lists
         cards = [self._card(raw, lists) for raw in open_raw]
-        missing = {card_id for card_id in wanted if card_id} - {card.id for card in cards}
-        if missing:
-            cards += [self._card(raw, lists) for raw in self._pages("closed", missing)]
+        ids = {card_id for card_id in wanted if card_id} - {card.id for card in cards}
+        leads = {lead_id for lead_id in markers if lead_id} - {card.lead_id for card in cards}
+        if ids or leads:
+            cards += self._archived(ids, leads, lists)
         return BoardSnapshot(board_id=self._board_id, lists=_open_lists(lists), cards=cards)
 
-    def _pages(self, which: str, wanted: Optional[set[str]]) -> list[dict[str, Any]]:
-        """The board's `which` cards, newest first, a page at a time; with `wanted`, only those, until found.
+    def _archived(self, ids: set[str], leads: set[str], lists: dict[str, tuple[str, bool]]) -> list[Card]:
+        """The archived cards with these ids or carrying these leads' markers, in the fewest requests.
+
+        A marker can only be found by reading the archive, newest first, in pages of at most
+        1,000, until every lead's card turns up (or the archive ends). A card id is cheaper to
+        look up directly (one request, 404 when deleted) while there are few of them; many are
+        found by the pages first. A card looked up on another board is left out: the engine
+        looks it up again before it decides anything on its absence.
+        """
+        found: list[Card] = []
+        exhausted = False
+        for page, last in self._pages("closed", lambda: bool(leads) or len(ids) > LOOKUPS_AT_MOST):
+            for raw in page:
+                card = self._card(raw, lists)
+                if card.id in ids or card.lead_id in leads:
+                    found.append(card)
+                ids.discard(card.id)
+                leads.discard(card.lead_id or "")
+            exhausted = last
+        if not exhausted:
+            found += [card for card in map(self._look_up, sorted(ids)) if card is not None]
+        return found
+
+    def _look_up(self, card_id: str) -> Optional[Card]:
+        """A wanted card not found among the open ones: on this board, or None (deleted, moved, no card id)."""
+        if not is_card_id(card_id):
+            return None  # a stray value in the sheet's trello_card_id column names no card
+        try:
+            card = self.get_card(card_id)
+        except (NotFoundError, AccessDeniedError):  # a card on a board this token may not see
+            return None
+        return card if card is not None and card.board_id in ("", self._board_id) else None
+
+    def _pages(self, which: str, more: Callable[[], bool]) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        """The board's `which` cards, newest first, a page at a time while `more()`; True with the last one.
 
         A page Trello still finds too large is asked for again at half the size.
         """
-        found: list[dict[str, Any]] = []
         before: Optional[str] = None
         size = self.page_size
-        while wanted is None or wanted:
+        while more():
             query = {"fields": CARD_FIELDS, "limit": str(size), **({"before": before} if before else {})}
             try:
                 page = self._fetch(f"/boards/{self._board_id}/cards/{which}", "board", query=query)
@@ -95,21 +135,24 @@ class WorkTracker:
                     raise
                 size //= 2
                 continue
-            found += [raw for raw in page if wanted is None or raw.get("id") in wanted]
-            if wanted is not None:
-                wanted -= {raw.get("id") for raw in page}
-            if len(page) < size:
-                break
+            last = len(page) < size
+            yield page, last
+            if last:
+                return
             before = min(str(raw["id"]) for raw in page)
-        return found
 
     def get_card(self, card_id: str) -> Optional[Card]:
         """The card, open or archived, or None when Trello says it does not exist (deleted)."""
+        with self._lock:
+            if card_id in self._deleted:
+                return None
         try:
             raw = self._fetch(f"/cards/{card_id}", "card", card_id, query={
                 "fields": CARD_FIELDS + ",idBoard", "list": "true", "list_fields": LIST_FIELDS})
         except NotFoundError as exc:
             if exc.status == 404:
+                with self._lock:
+                    self._deleted.add(card_id)
                 return None
             raise
         lst = raw.get("list") or {}

@@ -45,8 +45,9 @@ class Sheet(LeaseStore, Protocol):
 class Board(Protocol):
     """The Trello board."""
 
-    def read(self, wanted: Collection[str] = ()) -> BoardSnapshot:
-        """The board's lists and open cards, and those of the `wanted` card ids that are archived."""
+    def read(self, wanted: Collection[str] = (), markers: Collection[str] = ()) -> BoardSnapshot:
+        """The board's lists and open cards, and the archived ones among the `wanted` card ids or
+        carrying a `Lead ID:` marker of the `markers` lead ids."""
         ...
 
     def get_card(self, card_id: str) -> Optional[Card]:

@@ -209,7 +209,7 @@ class SyncEngine:
         return self.full_sync(dry_run=True)
 
     def status_report(self) -> StatusReport:
-        sheet, board = self._read_sides()
+        sheet, board = self._read_sides("full")
         state = self._peek_state(board)
         p = plan(sheet, board, state.links, self._options("full"))
         linked = set(state.links)
@@ -248,7 +248,7 @@ class SyncEngine:
             return self._plan_only(mode, target, force_delete)
         options = self._options(mode, target, force_delete)
         with self.mapping.lock():
-            sheet, board = self._read_sides()
+            sheet, board = self._read_sides(mode)
             state = self.mapping.load_for(self.settings.spreadsheet_id, board.board_id)
             state.spreadsheet_id, state.board_id = self.settings.spreadsheet_id, board.board_id
             p = plan(sheet, board, state.links, options)
@@ -258,7 +258,7 @@ class SyncEngine:
             lease.acquire()
             try:
                 # Another holder may have written just before this run took the lease: plan again.
-                sheet, board = self._read_sides()
+                sheet, board = self._read_sides(mode)
                 return self._apply(plan(sheet, board, state.links, options), state, sheet, board, lease)
             finally:
                 lease.release()
@@ -276,7 +276,7 @@ class SyncEngine:
         return result
 
     def _plan_only(self, mode: str, target: Optional[str], force_delete: bool) -> SyncResult:
-        sheet, board = self._read_sides()
+        sheet, board = self._read_sides(mode)
         state = self._peek_state(board)
         p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
         result = _result_from_plan(mode, p, dry_run=True)
@@ -290,13 +290,17 @@ class SyncEngine:
         """The stored links without touching the file (dry runs and reports)."""
         return self.mapping.peek_for(self.settings.spreadsheet_id, board.board_id)
 
-    def _read_sides(self) -> tuple[SheetSnapshot, BoardSnapshot]:
+    def _read_sides(self, mode: str) -> tuple[SheetSnapshot, BoardSnapshot]:
         sheet = self.sheet.read()
         # Archived cards are read only for the links and card ids that name them (a long-lived
         # board has thousands); an id not found anywhere is a deleted card.
-        wanted = {link.card_id for link in self.mapping.peek().links.values()}
+        links = self.mapping.peek().links
+        wanted = {link.card_id for link in links.values()}
         wanted |= {lead.card_id.strip() for lead in sheet.leads if lead.card_id.strip()}
-        board = self.board.read(wanted)
+        # A lead this run would give a new card may already have one, archived (a lost mapping):
+        # its marker is looked for in the archive too, so the card is adopted, never duplicated.
+        markers = _card_candidates(sheet, links) if mode in ("full", "initial") else set()
+        board = self.board.read(wanted, markers)
         self._check_lists(board)
         return sheet, board
 
@@ -684,6 +688,16 @@ class _Apply:
                 self.state.links.pop(lead_id, None)
             elif new.card_id:
                 self.state.links[lead_id] = Link(new.card_id, new.status, new.fields, stamp)
+
+
+def _card_candidates(sheet: SheetSnapshot, links: dict[str, Link]) -> set[str]:
+    """Ids of leads with no link and no card id that would get a card (not LOST, not an unknown status)."""
+    def gets_card(lead: Lead) -> bool:
+        status = StatusMap.canonical(lead.status) if lead.status.strip() else "NEW"
+        return status not in (None, "LOST")
+
+    return {lead.id.strip() for lead in sheet.leads
+            if lead.id.strip() and lead.id.strip() not in links and not lead.card_id.strip() and gets_card(lead)}
 
 
 def _rows_by_id(snapshot: SheetSnapshot) -> dict[str, Lead]:

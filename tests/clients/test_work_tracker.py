@@ -7,8 +7,10 @@ import threading
 import pytest
 import requests
 
+from clients.http import trello_client
 from clients.work_tracker import WorkTracker
 from core.errors import AmbiguousWriteError, BadCredentialsError, NotFoundError, ServiceUnavailableError
+from core.models import Card
 from sandbox import Sandbox
 from tests.clients.conftest import api_requests, sandbox_settings, trello_raw, work_tracker
 from tests.sandbox.trello_support import trello_model
@@ -193,8 +195,8 @@ def test_concurrent_writes_stay_under_trellos_rate_limit(sandbox: Sandbox) -> No
     assert all(c.closed and c.list_name == "IN_PROGRESS" for c in tracker.read().cards)
 
 
-def test_a_long_lived_board_is_read_in_bounded_answers_archived_cards_only_as_needed(sandbox: Sandbox,
-                                                                                    board: WorkTracker) -> None:
+def long_lived_board(sandbox: Sandbox, board: WorkTracker) -> tuple[list, Card]:
+    """65 archived cards (leads 100-164, oldest first), one open card (lead 1); pages of 20, answers of 30 at most."""
     model = trello_model(sandbox)
     todo = model.list_named("TODO", sandbox.creds.board_id)
     archived = [model.add_card(todo.id, f"Follow-up: old {i}", f"Lead ID: {100 + i}", closed=True)
@@ -202,18 +204,78 @@ def test_a_long_lived_board_is_read_in_bounded_answers_archived_cards_only_as_ne
     open_card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 1")
     # Trello refuses answers with too many cards: here, more than 30.
     sandbox.limits.configure({"enabled": False, "max_cards": 30})
+    board.page_size = 20
+    sandbox.log.clear()
+    return archived, open_card
+
+
+def pages(sandbox: Sandbox) -> list[str]:
+    return [e["query"] for e in api_requests(sandbox) if e["path"].endswith("/cards/closed")]
+
+
+def lookups(sandbox: Sandbox) -> list[tuple[str, int]]:
+    return [(e["path"].rsplit("/", 1)[1], e["status"]) for e in api_requests(sandbox) if "/1/cards/" in e["path"]]
+
+
+def test_a_long_lived_board_is_read_in_bounded_answers_archived_cards_only_as_needed(sandbox: Sandbox,
+                                                                                    board: WorkTracker) -> None:
+    archived, open_card = long_lived_board(sandbox, board)
     refused = requests.get(f"{sandbox.url}/1/boards/{sandbox.creds.board_id}", timeout=5, params={
         "cards": "all", "key": sandbox.creds.trello_key, "token": sandbox.creds.trello_token})
     assert (refused.status_code, refused.json()["error"]) == (449, "API_TOO_MANY_CARDS_REQUESTED")
-    board.page_size = 20
     sandbox.log.clear()
     assert {c.id for c in board.read().cards} == {open_card.id}
     assert len(api_requests(sandbox)) == 1  # nothing archived wanted: open cards only, one request
     sandbox.log.clear()
-    snapshot = board.read(wanted={open_card.id, archived[0].id, archived[-1].id})
+    # A lead's marker can only be found by reading the archive: newest first, 20 a page,
+    # until the oldest card (lead 100) turns up in the fourth page.
+    snapshot = board.read(markers={"1", "100", "164"})
     assert {c.id: c.closed for c in snapshot.cards} == {open_card.id: False, archived[0].id: True,
                                                        archived[-1].id: True}
-    pages = [e["query"] for e in api_requests(sandbox)][1:]
-    # Newest first, 20 a page, until the oldest wanted card turns up (in the fourth page).
-    assert len(pages) == 4 and all("limit=20" in q for q in pages)
-    assert "before=" not in pages[0] and all("before=" in q for q in pages[1:])
+    assert len(pages(sandbox)) == 4 and all("limit=20" in q for q in pages(sandbox))
+    assert "before=" not in pages(sandbox)[0] and all("before=" in q for q in pages(sandbox)[1:])
+    sandbox.log.clear()
+    # A lead whose card is open costs no page.
+    assert len(board.read(markers={"1"}).cards) == 1 and len(api_requests(sandbox)) == 1
+
+
+def test_a_few_archived_or_deleted_cards_are_looked_up_one_request_each_not_paged(sandbox: Sandbox,
+                                                                                 board: WorkTracker) -> None:
+    archived, open_card = long_lived_board(sandbox, board)
+    deleted = board.create_card("TODO", "Follow-up: Gone", "Lead ID: 2")
+    trello_raw(sandbox, "DELETE", f"/cards/{deleted.id}")
+    sandbox.log.clear()
+    snapshot = board.read(wanted={open_card.id, archived[0].id, deleted.id})
+    assert {c.id: c.closed for c in snapshot.cards} == {open_card.id: False, archived[0].id: True}
+    # The board, then one lookup per card not open: 404 says deleted. Paging the archive would take 4.
+    assert len(api_requests(sandbox)) == 3 and pages(sandbox) == []
+    assert sorted(lookups(sandbox)) == sorted([(archived[0].id, 200), (deleted.id, 404)])
+    sandbox.log.clear()
+    # A deleted card stays deleted: the next read, and the check before a row is deleted, ask no more.
+    assert deleted.id not in {c.id for c in board.read(wanted={deleted.id}).cards}
+    assert board.get_card(deleted.id) is None and len(api_requests(sandbox)) == 1
+
+
+def test_many_missing_cards_are_found_in_archive_pages_first_and_the_rest_looked_up(sandbox: Sandbox,
+                                                                                   board: WorkTracker) -> None:
+    archived, _ = long_lived_board(sandbox, board)
+    deleted = board.create_card("TODO", "Follow-up: Gone", "Lead ID: 2")
+    trello_raw(sandbox, "DELETE", f"/cards/{deleted.id}")
+    sandbox.log.clear()
+    newest = [card.id for card in archived[-22:]]  # the newest page holds 20 of them
+    snapshot = board.read(wanted={*newest, deleted.id})
+    assert {c.id for c in snapshot.cards if c.closed} == set(newest)
+    # 23 missing: one page (20 found), then 3 lookups (2 archived, 1 deleted) instead of 23 lookups or 4 pages.
+    assert len(pages(sandbox)) == 1 and len(lookups(sandbox)) == 3
+    assert len(api_requests(sandbox)) == 5
+
+
+def test_a_card_moved_to_another_board_is_not_read_as_on_this_one(sandbox: Sandbox, board: WorkTracker) -> None:
+    client = trello_client(sandbox_settings(sandbox))
+    other = client.add_board("Sales team B")
+    card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 1")
+    client.fetch_json(f"/cards/{card.id}", http_method="PUT",
+                      post_args={"idBoard": other.id, "idList": other.list_lists("open")[0].id})
+    sandbox.log.clear()
+    assert board.read(wanted={card.id, "not-a-card-id"}).cards == []
+    assert lookups(sandbox) == [(card.id, 200)]  # a stray value in the card id column is not sent

@@ -117,9 +117,9 @@ class FakeBoard:
         self.version += 1
         return card
 
-    def read(self, wanted: Collection[str] = ()) -> BoardSnapshot:
-        # As the real board reads: open cards, and archived ones only when wanted.
-        cards = [c for c in self.cards.values() if not c.closed or c.id in wanted]
+    def read(self, wanted: Collection[str] = (), markers: Collection[str] = ()) -> BoardSnapshot:
+        # As the real board reads: open cards, and archived ones only when wanted by id or marker.
+        cards = [c for c in self.cards.values() if not c.closed or c.id in wanted or c.lead_id in markers]
         return BoardSnapshot("board", dict(self.lists), cards)
 
     def create_card(self, list_name: str, title: str, desc: str) -> Card:

@@ -191,6 +191,47 @@ def test_deleted_card_is_looked_up_before_its_row_is_deleted(world: World):
     assert [r["status"] for r in lookups] == [404]
 
 
+def archive_pages(world: World) -> list[dict]:
+    return [r for r in world.requests() if r["method"] == "GET" and r["path"].endswith("/cards/closed")]
+
+
+def test_an_archived_card_is_adopted_by_its_marker_after_the_links_are_lost_and_none_is_made(world: World):
+    synced(world)
+    archived = world.card_for("3")
+    world.archive_card("3")
+    (world.data_dir / "mapping.json").unlink()  # as after kill -9 before the mapping and sheet writes
+    for row in world.rows():
+        world.set_cell(row[0], CARD_ID, "")
+    result = world.engine().full_sync()
+    assert result.created == 0 and result.exit_code == 0, result.messages
+    assert len(world.cards(open_only=False)) == 10 and world.card_for("3").closed
+    assert MappingStore(world.data_dir / "mapping.json").load().links["3"].card_id == archived.id
+    assert world.row("3")[CARD_ID] == archived.id
+    assert any("Lead 3 " in m and "archived" in m for m in result.messages), result.messages
+    # Its marker is searched once per read of the board (the second read is under the lease), one page each.
+    assert [("limit=1000" in r["query"], r["status"]) for r in archive_pages(world)] == [(True, 200)] * 2
+    world.clear_log()
+    again = world.engine().full_sync()
+    assert again.plan == [] and again.created == 0
+    # No lead left to give a card: no archive page; the archived linked card is looked up by its id.
+    assert archive_pages(world) == []
+    assert [(r["method"], r["path"]) for r in world.requests()[2:]] == [("GET", f"/1/cards/{archived.id}")]
+
+
+def test_a_new_lead_costs_one_archive_page_and_a_lead_found_open_costs_none(world: World):
+    synced(world)
+    world.set_cell("4", CARD_ID, "")
+    world.add_card("TODO", "Follow-up: Eleven", managed_block("21", "e@x.io", "web"))
+    world.set_rows([r for r in world.rows() if r[0]] + [["21", "Eleven", "e@x.io", "NEW", "web", ""]])
+    world.clear_log()
+    adopted = world.engine().full_sync()  # lead 4 by its link, lead 21 by its open card's marker
+    assert adopted.created == 0 and archive_pages(world) == [], adopted.messages
+    world.set_rows([r for r in world.rows() if r[0]] + [["22", "Twelve", "t@x.io", "NEW", "web", ""]])
+    world.clear_log()
+    assert world.engine().full_sync().created == 1
+    assert len(archive_pages(world)) == 2  # no card anywhere: the (small) archive is read once per board read
+
+
 # -- 8: any id the sheet can hold round-trips through the marker --------------------------------------
 
 # What a cell can hold once read back: any text, trimmed like every cell, not blank.

@@ -77,6 +77,14 @@ class BoardContract:
         found = board.get_card(card.id)
         assert found is not None and found.closed
 
+    def test_an_archived_card_reads_back_when_its_lead_is_wanted(self, make_board: BoardMaker) -> None:
+        board = make_board()
+        card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 7")
+        board.archive_card(card.id)
+        board.create_card("TODO", "Follow-up: Bo", "Lead ID: 8")
+        assert [c.lead_id for c in board.read(markers={"9"}).cards] == ["8"]
+        assert {(c.lead_id, c.closed) for c in board.read(markers={"7"}).cards} == {("7", True), ("8", False)}
+
     def test_a_card_that_does_not_exist_is_none_to_look_up_and_not_found_to_change(
             self, make_board: BoardMaker) -> None:
         board = make_board()
