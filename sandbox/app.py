@@ -20,10 +20,13 @@ from typing import Any, Optional, Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from sandbox.faults import Faults
 from sandbox.folder import FolderLock, SyncRunning, no_sync_running
 from sandbox.guard import Guard, new_token
+from sandbox.limits import Limits
+from sandbox.requestlog import RequestLog
 from sandbox.view import WebView
-from sandbox.web import Faults, Limits, Request, RequestLog, Response, Router, json_response, text_response
+from sandbox.web import Request, Response, Router, json_response
 from sandbox.webpage import serve_page, serve_view
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -106,8 +109,11 @@ class Context:
 
 class Service(Protocol):
     name: str
+    labels: tuple[str, ...]  # the names its routes give its requests in the request log
 
     def register(self, router: Router) -> None: ...
+    def fault_body(self, status: int) -> Any: ...  # an injected failure's body, as the service writes it
+    def not_found(self, path_known: bool) -> Response: ...  # no route for the path, or not for the method
     def to_dict(self) -> dict[str, Any]: ...
     def load(self, data: dict[str, Any]) -> None: ...
     def seed_demo(self) -> None: ...
@@ -362,17 +368,17 @@ class Sandbox:
                 # The page trades the token from its address's fragment for a cookie.
                 return Response(204, b"", "text/plain; charset=utf-8", {"Set-Cookie": self.guard.session_cookie()})
             return self._control(request)
-        handler, groups, service, path_known = self.router.match(request)
-        service = service or ("trello" if request.path.startswith("/1/") else None)
+        handler, groups, label, path_known = self.router.match(request)
+        service = self._owner(label)
         rule = self.faults.pick(request)
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000.0)
         if rule is not None and not rule.after:
-            response = self._fault_response(rule, service)
-            self.log.add(request, None if response.drop else response.status, service, "fault")
+            response = rule.response(service.fault_body)
+            self.log.add(request, None if response.drop else response.status, label, "fault")
             return response
         if handler is None:
-            response = _not_found(service, path_known)
+            response = service.not_found(path_known)
         else:
             with self.lock:
                 try:
@@ -381,23 +387,16 @@ class Sandbox:
                     response = json_response({"error": {"code": 500, "message": f"sandbox error: {exc!r}",
                                                         "status": "INTERNAL"}}, 500)
         if rule is not None:
-            response = self._fault_response(rule, service)
-            self.log.add(request, None if response.drop else response.status, service, "fault after")
+            response = rule.response(service.fault_body)
+            self.log.add(request, None if response.drop else response.status, label, "fault after")
             return response
-        self.log.add(request, response.status, service)
+        self.log.add(request, response.status, label)
         return response
 
-    @staticmethod
-    def _fault_response(rule: Any, service: Optional[str]) -> Response:
-        if rule.drop:
-            return Response(drop=True)
-        headers = {}
-        if rule.retry_after is not None:
-            headers["Retry-After"] = f"{rule.retry_after:g}"
-        body = rule.body if rule.body is not None else _fault_body(rule.status, service)
-        if isinstance(body, str):
-            return text_response(body, rule.status, headers)
-        return json_response(body, rule.status, headers)
+    def _owner(self, label: Optional[str]) -> Service:
+        """The service whose routes gave the label; a path no service routes is answered as Google's
+        front end answers it (Trello's catch-all route claims every path under /1/)."""
+        return next((s for s in self.services if label in s.labels), self.services[0])
 
     def _control(self, request: Request) -> Response:
         name = request.path[len("/_sandbox/"):].strip("/")
@@ -433,31 +432,6 @@ class Sandbox:
             # loopback and these are generated, throw-away credentials.
             return json_response(self.settings())
         return json_response({"error": f"unknown control endpoint {request.path}"}, 404)
-
-
-_GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
-                  503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
-
-
-def _fault_body(status: int, service: Optional[str]) -> Any:
-    """An injected failure looks like the service's own answer for that status."""
-    if service == "trello":
-        if status == 429:
-            return {"error": "API_TOKEN_LIMIT_EXCEEDED", "message": "Rate limit exceeded"}
-        return "An unexpected error occurred." if status >= 500 else "invalid request"
-    if status == 429:
-        return {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
-                          "message": "Quota exceeded for quota metric 'Read requests' and limit "
-                                     "'Read requests per minute per user' of service 'sheets.googleapis.com'."}}
-    return {"error": {"code": status, "message": "The service is currently unavailable.",
-                      "status": _GOOGLE_STATUS.get(status, "UNKNOWN")}}
-
-
-def _not_found(service: Optional[str], path_known: bool) -> Response:
-    if service == "trello":
-        return text_response("Cannot " + ("use this method here" if path_known else "find that resource"), 404)
-    return json_response({"error": {"code": 404, "message": "Requested entity was not found.",
-                                     "status": "NOT_FOUND"}}, 404)
 
 
 def _make_services(context: Context) -> list[Service]:

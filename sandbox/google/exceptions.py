@@ -21,6 +21,12 @@ class GoogleApiError(Exception):
         return {"error": error}
 
 
+# The status names Google's error bodies carry, for the statuses a fault may inject.
+FAULT_STATUS = {400: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
+                503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+PROJECT_NUMBER = "100000000001"
+
+
 def not_found() -> GoogleApiError:
     return GoogleApiError(404, "NOT_FOUND", "Requested entity was not found.")
 
@@ -63,3 +69,27 @@ class DriveError(GoogleApiError):
 
 def drive_not_found(file_id: str) -> DriveError:
     return DriveError(404, "notFound", f"File not found: {file_id}.")
+
+
+def quota_exceeded(write: bool, limit: int) -> GoogleApiError:
+    """Sheets' 429 when a user's read or write requests per minute run out."""
+    noun = "Write" if write else "Read"
+    metric = "write_requests" if write else "read_requests"
+    message = (f"Quota exceeded for quota metric '{noun} requests' and limit '{noun} requests per minute "
+               f"per user' of service 'sheets.googleapis.com' for consumer 'project_number:{PROJECT_NUMBER}'.")
+    details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
+                "domain": "googleapis.com",
+                "metadata": {"quota_metric": f"sheets.googleapis.com/{metric}",
+                             "quota_limit": f"{noun}RequestsPerMinutePerUser",
+                             "quota_limit_value": str(limit),
+                             "consumer": f"projects/{PROJECT_NUMBER}", "service": "sheets.googleapis.com"}}]
+    return GoogleApiError(429, "RESOURCE_EXHAUSTED", message, details)
+
+
+def fault(status: int) -> GoogleApiError:
+    """An injected failure as Google answers that status."""
+    if status == 429:
+        return GoogleApiError(429, "RESOURCE_EXHAUSTED",
+                              "Quota exceeded for quota metric 'Read requests' and limit "
+                              "'Read requests per minute per user' of service 'sheets.googleapis.com'.")
+    return GoogleApiError(status, FAULT_STATUS.get(status, "UNKNOWN"), "The service is currently unavailable.")

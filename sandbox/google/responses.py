@@ -9,13 +9,18 @@ from sandbox.google import metadata
 from sandbox.google.a1 import Cells, column_letters, format_range
 from sandbox.google.auth import TokenError, TokenIssuer, bearer_email
 from sandbox.google.batch import kept_requests, named_range_json
-from sandbox.google.exceptions import GoogleApiError, drive_not_found, invalid_argument, invalid_value
+from sandbox.google.exceptions import (
+    GoogleApiError,
+    drive_not_found,
+    invalid_argument,
+    invalid_value,
+    quota_exceeded,
+)
 from sandbox.google.fields import Mask, apply_mask, parse_mask
 from sandbox.google.models import GoogleBackend, Spreadsheet, Worksheet, iso_time
 from sandbox.web import Request, Response, Router, json_response
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
-PROJECT_NUMBER = "100000000001"
 _SID = r"/v4/spreadsheets/(?P<sid>[^/:]+)"
 
 SPREADSHEET_DEFAULTS: dict[str, Any] = {
@@ -123,17 +128,7 @@ class GoogleResponses:
         kind = "sheets_write" if write else "sheets_read"
         if self.context.limits.hit((kind, email)) is None:
             return
-        noun = "Write" if write else "Read"
-        metric = "write_requests" if write else "read_requests"
-        message = (f"Quota exceeded for quota metric '{noun} requests' and limit '{noun} requests per minute "
-                   f"per user' of service 'sheets.googleapis.com' for consumer 'project_number:{PROJECT_NUMBER}'.")
-        details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
-                    "domain": "googleapis.com",
-                    "metadata": {"quota_metric": f"sheets.googleapis.com/{metric}",
-                                 "quota_limit": f"{noun}RequestsPerMinutePerUser",
-                                 "quota_limit_value": str(self.context.limits.window(kind)[0]),
-                                 "consumer": f"projects/{PROJECT_NUMBER}", "service": "sheets.googleapis.com"}}]
-        raise GoogleApiError(429, "RESOURCE_EXHAUSTED", message, details)
+        raise quota_exceeded(write, self.context.limits.window(kind)[0])
 
     def _changed(self, book: Spreadsheet) -> None:
         book.touch(self.context.now())

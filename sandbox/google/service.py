@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.google.exceptions import fault, not_found
 from sandbox.google.models import GoogleBackend, Spreadsheet
 from sandbox.google.responses import GoogleResponses
-from sandbox.web import Router
+from sandbox.web import Response, Router, json_response
 
 SPREADSHEET_TITLE = "WorkLead Leads"
 WORKSHEET_TITLE = "Leads"
@@ -31,6 +32,7 @@ class GoogleService:
     """Sheets v4, Drive v3 and the OAuth token endpoint over one model."""
 
     name = "google"
+    labels: tuple[str, ...] = ("sheets", "drive", "oauth")  # what its requests are logged as
 
     def __init__(self, context: Any) -> None:
         self.context = context
@@ -39,6 +41,14 @@ class GoogleService:
 
     def register(self, router: Router) -> None:
         self._responses.register(router)
+
+    @staticmethod
+    def fault_body(status: int) -> Any:
+        return fault(status).body()
+
+    @staticmethod
+    def not_found(path_known: bool) -> Response:
+        return json_response(not_found().body(), 404)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model.to_dict()

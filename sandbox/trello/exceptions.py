@@ -1,6 +1,11 @@
 """Trello's refusals as exceptions the model raises and the web layer turns into text/plain answers."""
 from __future__ import annotations
 
+from typing import Any
+
+RATE_ERRORS = {"trello_token": "API_TOKEN_LIMIT_EXCEEDED", "trello_key": "API_KEY_LIMIT_EXCEEDED",
+               "trello_member": "API_MEMBER_LIMIT_EXCEEDED"}
+
 
 class TrelloError(Exception):
     """A refusal with Trello's status and its exact text/plain body."""
@@ -53,3 +58,20 @@ class TooManyCardsRequested(TrelloError):
     status = 449
     text = "Requested too many cards, use pagination"
     error = "API_TOO_MANY_CARDS_REQUESTED"  # answered as JSON, like Trello's rate-limit refusals
+
+
+def rate_limited(kind: str) -> dict[str, str]:
+    """Trello's 429 body (JSON, unlike its other refusals), naming the limit that ran out."""
+    return {"error": RATE_ERRORS.get(kind, "API_TOKEN_LIMIT_EXCEEDED"), "message": "Rate limit exceeded"}
+
+
+def fault_body(status: int) -> Any:
+    """An injected failure as Trello answers that status."""
+    if status == 429:
+        return rate_limited("trello_token")
+    return "An unexpected error occurred." if status >= 500 else "invalid request"
+
+
+def unrouted(path_known: bool) -> TrelloError:
+    """Trello's 404 for a path (or a method on a known path) it has no route for."""
+    return TrelloError("Cannot " + ("use this method here" if path_known else "find that resource"), 404)

@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
 from sandbox.trello import serializers as ser
-from sandbox.trello.exceptions import InvalidValue, NotFound, TooManyCardsRequested, TrelloError
+from sandbox.trello.exceptions import InvalidValue, NotFound, TooManyCardsRequested, TrelloError, rate_limited
 from sandbox.trello.models import Pos, TrelloCard, TrelloModel, iso_millis
 from sandbox.web import Request, Response, Router, json_response, text_response
 
@@ -18,8 +18,6 @@ OAUTH_PARAM = re.compile(r'(\w+)="([^"]*)"')
 CARD_FILTERS = ("open", "closed", "all", "visible", "none")
 PAGE_LIMIT = 1000  # the most cards one page (`limit`) may ask for
 LIST_FILTERS = ("open", "closed", "all", "none")
-RATE_ERRORS = {"trello_token": "API_TOKEN_LIMIT_EXCEEDED", "trello_key": "API_KEY_LIMIT_EXCEEDED",
-               "trello_member": "API_MEMBER_LIMIT_EXCEEDED"}
 # As Trello names them in every answer (see the recordings under tests/fidelity/trello_cassettes/).
 RATE_HEADER_PREFIX = {"trello_key": "X-Rate-Limit-Api-Key", "trello_token": "X-Rate-Limit-Api-Token",
                       "trello_member": "X-Rate-Limit-Member"}
@@ -147,8 +145,7 @@ class TrelloResponses:
         refused = self.context.limits.hit(*buckets)
         if refused is not None:
             kind, _wait = refused
-            return json_response({"error": RATE_ERRORS.get(kind, "API_TOKEN_LIMIT_EXCEEDED"),
-                                  "message": "Rate limit exceeded"}, 429)
+            return json_response(rate_limited(kind), 429)
         try:
             body = handler(request, **groups)
         except TooManyCardsRequested as err:

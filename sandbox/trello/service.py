@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.trello import exceptions
 from sandbox.trello.models import TrelloModel
 from sandbox.trello.responses import TrelloResponses
-from sandbox.web import Router
+from sandbox.web import Response, Router, text_response
 
 BOARD_NAME = "WorkLead Pipeline"
 BOARD_LISTS = ("TODO", "IN_PROGRESS", "DONE", "LOST")
@@ -15,6 +16,7 @@ class TrelloService:
     """Trello v1 on the sandbox. Tests may set state directly through `.model`."""
 
     name = "trello"
+    labels: tuple[str, ...] = ("trello",)  # what its requests are logged as
 
     def __init__(self, context: Any) -> None:
         self.context = context
@@ -23,6 +25,15 @@ class TrelloService:
 
     def register(self, router: Router) -> None:
         self.responses.register(router)
+
+    @staticmethod
+    def fault_body(status: int) -> Any:
+        return exceptions.fault_body(status)
+
+    @staticmethod
+    def not_found(path_known: bool) -> Response:
+        refusal = exceptions.unrouted(path_known)
+        return text_response(refusal.text, refusal.status)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model.to_dict()

@@ -5,7 +5,8 @@ import pytest
 import requests
 
 from sandbox import Sandbox
-from sandbox.web import FaultRule, Request
+from sandbox.faults import FaultRule
+from sandbox.web import Request
 from tests.sandbox.test_trello_errors import call
 from tests.sandbox.trello_support import trello_model
 
