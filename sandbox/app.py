@@ -113,7 +113,7 @@ class Service(Protocol):
 
     def register(self, router: Router) -> None: ...
     def fault_body(self, status: int) -> Any: ...  # an injected failure's body, as the service writes it
-    def not_found(self, path_known: bool) -> Response: ...  # no route for the path, or not for the method
+    def not_found(self, request: Request) -> Response: ...  # no route for the path, or not for the method
     def to_dict(self) -> dict[str, Any]: ...
     def load(self, data: dict[str, Any]) -> None: ...
     def seed_demo(self) -> None: ...
@@ -368,7 +368,7 @@ class Sandbox:
                 # The page trades the token from its address's fragment for a cookie.
                 return Response(204, b"", "text/plain; charset=utf-8", {"Set-Cookie": self.guard.session_cookie()})
             return self._control(request)
-        handler, groups, label, path_known = self.router.match(request)
+        handler, groups, label = self.router.match(request)
         service = self._owner(label)
         rule = self.faults.pick(request)
         if self.faults.latency_ms:
@@ -378,7 +378,7 @@ class Sandbox:
             self.log.add(request, None if response.drop else response.status, label, "fault")
             return response
         if handler is None:
-            response = service.not_found(path_known)
+            response = service.not_found(request)
         else:
             with self.lock:
                 try:

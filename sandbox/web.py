@@ -102,18 +102,17 @@ class Router:
     def add(self, method: str, pattern: str, handler: Handler, service: str) -> None:
         self._routes.append((method.upper(), re.compile(pattern + r"\Z"), handler, service))
 
-    def match(self, request: Request) -> tuple[Optional[Handler], dict[str, str], Optional[str], bool]:
-        """(handler, path groups, service, path_known). path_known without handler: wrong method."""
-        path_known = False
+    def match(self, request: Request) -> tuple[Optional[Handler], dict[str, str], Optional[str]]:
+        """(handler, path groups, service). A service without a handler: a known path, the wrong method."""
         service = None
         for method, pattern, handler, svc in self._routes:
             m = pattern.match(request.path)
             if not m:
                 continue
-            path_known, service = True, svc
+            service = svc
             if method == request.method:
-                return handler, m.groupdict(), svc, True
-        return None, {}, service, path_known
+                return handler, m.groupdict(), svc
+        return None, {}, service
 
 
 def aliased(spec: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 from sandbox.google.exceptions import fault, not_found
 from sandbox.google.models import GoogleBackend, Spreadsheet
 from sandbox.google.responses import GoogleResponses
-from sandbox.web import Response, Router, json_response
+from sandbox.web import Request, Response, Router, json_response
 
 SPREADSHEET_TITLE = "WorkLead Leads"
 WORKSHEET_TITLE = "Leads"
@@ -47,7 +47,7 @@ class GoogleService:
         return fault(status).body()
 
     @staticmethod
-    def not_found(path_known: bool) -> Response:
+    def not_found(request: Request) -> Response:
         return json_response(not_found().body(), 404)
 
     def to_dict(self) -> dict[str, Any]:

@@ -72,6 +72,6 @@ def fault_body(status: int) -> Any:
     return "An unexpected error occurred." if status >= 500 else "invalid request"
 
 
-def unrouted(path_known: bool) -> TrelloError:
+def unrouted(method: str, path: str) -> TrelloError:
     """Trello's 404 for a path (or a method on a known path) it has no route for."""
-    return TrelloError("Cannot " + ("use this method here" if path_known else "find that resource"), 404)
+    return TrelloError(f"Cannot {method} {path}", 404)

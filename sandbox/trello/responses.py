@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
 from sandbox.trello import serializers as ser
-from sandbox.trello.exceptions import InvalidValue, NotFound, TooManyCardsRequested, TrelloError, rate_limited
+from sandbox.trello.exceptions import InvalidValue, NotFound, TooManyCardsRequested, TrelloError, rate_limited, unrouted
 from sandbox.trello.models import Pos, TrelloCard, TrelloModel, iso_millis
 from sandbox.web import Request, Response, Router, json_response, text_response
 
@@ -179,7 +179,7 @@ class TrelloResponses:
 
     @staticmethod
     def unknown_path(request: Request) -> Any:
-        raise TrelloError(f"Cannot {request.method} {request.raw_path}", 404)
+        raise unrouted(request.method, request.raw_path)
 
     # -- boards -------------------------------------------------------------------
     def get_board(self, request: Request, board: str) -> dict[str, Any]:
@@ -253,7 +253,7 @@ class TrelloResponses:
     def get_board_field(self, request: Request, board: str, field: str) -> dict[str, Any]:
         full = ser.board_json(self.model.board(board), "all")
         if field not in full:
-            raise TrelloError(f"Cannot GET {request.raw_path}", 404)
+            raise unrouted("GET", request.raw_path)
         return {"_value": full[field]}
 
     # -- lists --------------------------------------------------------------------
@@ -307,7 +307,7 @@ class TrelloResponses:
         elif field == "pos":
             lst = self.model.update_list(list_id, pos=value if value is not None else "")
         else:
-            raise TrelloError(f"Cannot PUT {request.raw_path}", 404)
+            raise unrouted("PUT", request.raw_path)
         return ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS)
 
     def archive_all_cards(self, request: Request, list_id: str) -> dict[str, Any]:
@@ -370,7 +370,7 @@ class TrelloResponses:
             "dueComplete": lambda: {"due_complete": parse_bool(value, "value")},
         }
         if field not in setters:
-            raise TrelloError(f"Cannot PUT {request.raw_path}", 404)
+            raise unrouted("PUT", request.raw_path)
         self.model.card(card)  # a bad or unknown card id answers before a bad value
         return ser.card_json(self.model.update_card(card, **setters[field]()))
 

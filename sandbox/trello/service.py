@@ -6,7 +6,7 @@ from typing import Any
 from sandbox.trello import exceptions
 from sandbox.trello.models import TrelloModel
 from sandbox.trello.responses import TrelloResponses
-from sandbox.web import Response, Router, text_response
+from sandbox.web import Request, Response, Router, text_response
 
 BOARD_NAME = "WorkLead Pipeline"
 BOARD_LISTS = ("TODO", "IN_PROGRESS", "DONE", "LOST")
@@ -31,8 +31,8 @@ class TrelloService:
         return exceptions.fault_body(status)
 
     @staticmethod
-    def not_found(path_known: bool) -> Response:
-        refusal = exceptions.unrouted(path_known)
+    def not_found(request: Request) -> Response:
+        refusal = exceptions.unrouted(request.method, request.raw_path)
         return text_response(refusal.text, refusal.status)
 
     def to_dict(self) -> dict[str, Any]:

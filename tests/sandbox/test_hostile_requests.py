@@ -66,3 +66,37 @@ def test_a_trello_fault_rule_leaves_google_requests_alone(sandbox: Sandbox) -> N
     assert call(sandbox, "GET", f"/1/boards/{sandbox.creds.board_id}").status_code == 503
     sheet = requests.get(f"{sandbox.url}/v4/spreadsheets/{sandbox.creds.spreadsheet_id}", timeout=10)
     assert sheet.status_code == 401  # reached the Sheets API (no token), not the fault
+
+
+# (request path, injected status, the body the service itself would send)
+SERVICE_FAULTS = [
+    pytest.param("/1/members/me", 503, "An unexpected error occurred.", id="trello-5xx-is-text"),
+    pytest.param("/1/members/me", 400, "invalid request", id="trello-4xx-is-text"),
+    pytest.param("/1/members/me", 429, {"error": "API_TOKEN_LIMIT_EXCEEDED", "message": "Rate limit exceeded"},
+                 id="trello-429-is-json"),
+    pytest.param("/v4/spreadsheets/x", 503, {"error": {"code": 503, "message": "The service is currently unavailable.",
+                                                       "status": "UNAVAILABLE"}}, id="sheets-503"),
+    pytest.param("/drive/v3/files/x", 504, {"error": {"code": 504, "message": "The service is currently unavailable.",
+                                                      "status": "DEADLINE_EXCEEDED"}}, id="drive-504"),
+    pytest.param("/v4/spreadsheets/x", 429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message":
+                 "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute per user' "
+                 "of service 'sheets.googleapis.com'."}}, id="sheets-429"),
+]
+
+
+@pytest.mark.parametrize("path,status,body", SERVICE_FAULTS)
+def test_an_injected_fault_answers_in_the_services_own_words(sandbox: Sandbox, path: str, status: int,
+                                                             body: object) -> None:
+    sandbox.faults.configure({"rules": [{"path": path, "status": status}]})
+    answer = requests.get(f"{sandbox.url}{path}", timeout=10)
+    assert answer.status_code == status
+    assert (answer.text if isinstance(body, str) else answer.json()) == body
+
+
+@pytest.mark.parametrize("method,path", [("GET", "/nowhere"), ("PATCH", "/v4/spreadsheets/x")])
+def test_a_path_or_method_no_service_routes_is_googles_not_found(sandbox: Sandbox, method: str, path: str) -> None:
+    answer = requests.request(method, f"{sandbox.url}{path}", timeout=10)
+    assert (answer.status_code, answer.json()) == (404, {"error": {"code": 404, "message":
+                                                                   "Requested entity was not found.",
+                                                                   "status": "NOT_FOUND"}})
+    assert sandbox.log.entries()[-1]["service"] == (None if path == "/nowhere" else "sheets")
