@@ -141,8 +141,8 @@ def seed_linked(data_dir: Path, leads: int, archived: int) -> None:
     from sandbox.trello.models import TrelloCard, iso_millis
 
     with Sandbox(data_dir, port=0, seed=False) as box:
-        google = next(s for s in box.services if s.name == "google").model  # type: ignore[attr-defined]
-        trello = next(s for s in box.services if s.name == "trello").model  # type: ignore[attr-defined]
+        google = next(s for s in box.services if s.name == "google").backend  # type: ignore[attr-defined]
+        trello = next(s for s in box.services if s.name == "trello").backend  # type: ignore[attr-defined]
         with box.lock:
             board = trello.board(box.creds.board_id)
             list_ids = {lst.name: lst.id for lst in trello.lists_of(board.id, "open")}

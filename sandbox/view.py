@@ -89,7 +89,7 @@ class WebView:
         return next(s for s in self.sandbox.services if s.name == "google")
 
     def _trello(self) -> Any:
-        return next(s for s in self.sandbox.services if s.name == "trello").model
+        return next(s for s in self.sandbox.services if s.name == "trello").backend
 
     def _worksheet(self) -> Any:
         return self._google().lead_spreadsheet().first_sheet()

@@ -18,10 +18,9 @@ from sandbox.google.exceptions import (
 )
 from sandbox.google.fields import Mask, apply_mask, parse_mask
 from sandbox.google.models import GoogleBackend, Spreadsheet, Worksheet, iso_time
-from sandbox.web import Request, Response, Router, json_response
+from sandbox.web import Request, Response, json_response
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
-_SID = r"/v4/spreadsheets/(?P<sid>[^/:]+)"
 
 SPREADSHEET_DEFAULTS: dict[str, Any] = {
     "locale": "en_US", "autoRecalc": "ON_CHANGE", "timeZone": "Etc/GMT",
@@ -81,35 +80,9 @@ class GoogleResponses:
         self.context = context
         self.issuer = TokenIssuer(backend, context.creds.service_account_email, context.creds.public_key_pem)
 
-    def register(self, router: Router) -> None:
-        router.add("POST", r"/token", self.token, "oauth")
-        router.add("POST", r"/oauth2/v4/token", self.token, "oauth")
-        sheets: list[tuple[str, str, ApiHandler]] = [
-            ("GET", _SID, self.get_spreadsheet),
-            ("POST", _SID + r":batchUpdate", self.batch_update),
-            ("GET", _SID + r"/developerMetadata/(?P<mid>[^/:]+)", self.developer_metadata_get),
-            ("POST", _SID + r"/developerMetadata:search", self.developer_metadata_search),
-            ("GET", _SID + r"/values:batchGet", self.values_batch_get),
-            ("POST", _SID + r"/values:batchUpdate", self.values_batch_update),
-            ("POST", _SID + r"/values:batchClear", self.values_batch_clear),
-            ("POST", _SID + r"/values/(?P<rng>.+):append", self.values_append),
-            ("POST", _SID + r"/values/(?P<rng>.+):clear", self.values_clear),
-            ("GET", _SID + r"/values/(?P<rng>.+)", self.values_get),
-            ("PUT", _SID + r"/values/(?P<rng>.+)", self.values_update),
-        ]
-        for method, pattern, fn in sheets:
-            router.add(method, pattern, self._api(fn, sheets_quota=True), "sheets")
-        drive: list[tuple[str, str, ApiHandler]] = [
-            ("GET", r"/drive/v3/files", self.drive_list),
-            ("POST", r"/drive/v3/files", self.drive_create),
-            ("GET", r"/drive/v3/files/(?P<fid>[^/]+)", self.drive_get),
-            ("DELETE", r"/drive/v3/files/(?P<fid>[^/]+)", self.drive_delete),
-        ]
-        for method, pattern, fn in drive:
-            router.add(method, pattern, self._api(fn, sheets_quota=False), "drive")
-
     # -- shared plumbing ----------------------------------------------------------------
-    def _api(self, fn: ApiHandler, sheets_quota: bool) -> Callable[..., Response]:
+    def api(self, fn: ApiHandler, sheets_quota: bool) -> Callable[..., Response]:
+        """`fn` behind the bearer check (and the Sheets quota), its errors as Google's JSON."""
         def handler(request: Request, **groups: str) -> Response:
             try:
                 email = bearer_email(self.backend, request.header("authorization"), self.context.now())

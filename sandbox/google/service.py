@@ -1,4 +1,4 @@
-"""The Google side of the sandbox as the server sees it: model, routes, persistence, seed data."""
+"""The Google side of the sandbox as the server sees it: backend, routes, persistence, seed data."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +6,7 @@ from typing import Any
 from sandbox.google.exceptions import fault, not_found
 from sandbox.google.models import GoogleBackend, Spreadsheet
 from sandbox.google.responses import GoogleResponses
+from sandbox.google.urls import DRIVE, OAUTH, SHEETS, drive_paths, oauth_paths, sheets_paths
 from sandbox.web import Request, Response, Router, json_response
 
 SPREADSHEET_TITLE = "WorkLead Leads"
@@ -29,18 +30,24 @@ DEMO_LEADS: list[tuple[str, str, str, str]] = [
 
 
 class GoogleService:
-    """Sheets v4, Drive v3 and the OAuth token endpoint over one model."""
+    """Sheets v4, Drive v3 and the OAuth token endpoint over one backend."""
 
     name = "google"
-    labels: tuple[str, ...] = ("sheets", "drive", "oauth")  # what its requests are logged as
+    labels: tuple[str, ...] = (SHEETS, DRIVE, OAUTH)
 
     def __init__(self, context: Any) -> None:
         self.context = context
-        self.model = GoogleBackend()
-        self._responses = GoogleResponses(self.model, context)
+        self.backend = GoogleBackend()
+        self._responses = GoogleResponses(self.backend, context)
 
     def register(self, router: Router) -> None:
-        self._responses.register(router)
+        # The token endpoint answers for itself; the APIs need a bearer token, and Sheets counts its quota.
+        for method, pattern, handler in oauth_paths(self._responses):
+            router.add(method, pattern, handler, OAUTH)
+        for method, pattern, handler in sheets_paths(self._responses):
+            router.add(method, pattern, self._responses.api(handler, sheets_quota=True), SHEETS)
+        for method, pattern, handler in drive_paths(self._responses):
+            router.add(method, pattern, self._responses.api(handler, sheets_quota=False), DRIVE)
 
     @staticmethod
     def fault_body(status: int) -> Any:
@@ -51,15 +58,15 @@ class GoogleService:
         return json_response(not_found().body(), 404)
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model.to_dict()
+        return self.backend.to_dict()
 
     def load(self, data: dict[str, Any]) -> None:
-        self.model.load(data)
+        self.backend.load(data)
 
     def clear(self) -> None:
         """One spreadsheet shared with the service account: a Leads sheet holding the header row."""
-        self.model.clear()
-        self.model.add_spreadsheet(self.context.creds.spreadsheet_id, SPREADSHEET_TITLE,
+        self.backend.clear()
+        self.backend.add_spreadsheet(self.context.creds.spreadsheet_id, SPREADSHEET_TITLE,
                                    [self.context.creds.service_account_email],
                                    {WORKSHEET_TITLE: [list(HEADER)]}, now=self.context.now())
 
@@ -71,4 +78,4 @@ class GoogleService:
         self.context.mark_dirty()
 
     def lead_spreadsheet(self) -> Spreadsheet:
-        return self.model.spreadsheets[self.context.creds.spreadsheet_id]
+        return self.backend.spreadsheets[self.context.creds.spreadsheet_id]

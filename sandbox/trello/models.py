@@ -84,7 +84,7 @@ class Board:
     last_id_short: int = 0
 
 
-class TrelloModel:
+class TrelloBackend:
     """Boards, lists and cards, and the rules Trello applies when they change."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:

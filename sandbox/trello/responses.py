@@ -9,11 +9,9 @@ from urllib.parse import unquote
 
 from sandbox.trello import serializers as ser
 from sandbox.trello.exceptions import InvalidValue, NotFound, TooManyCardsRequested, TrelloError, rate_limited, unrouted
-from sandbox.trello.models import Pos, TrelloCard, TrelloModel, iso_millis
-from sandbox.web import Request, Response, Router, json_response, text_response
+from sandbox.trello.models import Pos, TrelloBackend, TrelloCard, iso_millis
+from sandbox.web import Request, Response, json_response, text_response
 
-SERVICE = "trello"
-ID = r"(?P<{}>[^/]+)"
 OAUTH_PARAM = re.compile(r'(\w+)="([^"]*)"')
 CARD_FILTERS = ("open", "closed", "all", "visible", "none")
 PAGE_LIMIT = 1000  # the most cards one page (`limit`) may ask for
@@ -74,58 +72,15 @@ def flag(request: Request, name: str) -> bool:
 
 
 class TrelloResponses:
-    """The routes of Trello v1 that WorkLead (through py-trello) uses, over one TrelloModel."""
+    """The routes of Trello v1 that WorkLead (through py-trello) uses, over one TrelloBackend."""
 
-    def __init__(self, model: TrelloModel, context: Any) -> None:
-        self.model = model
+    def __init__(self, backend: TrelloBackend, context: Any) -> None:
+        self.backend = backend
         self.context = context
 
     # -- plumbing -----------------------------------------------------------------
-    def register(self, router: Router) -> None:
-        routes: list[tuple[str, str, Handler]] = [
-            ("POST", "/1/boards", self.post_board),
-            ("GET", "/1/boards/{board}", self.get_board),
-            ("GET", "/1/boards/{board}/lists", self.get_board_lists),
-            ("GET", "/1/boards/{board}/lists/{which}", self.get_board_lists),
-            ("POST", "/1/boards/{board}/lists", self.post_board_list),
-            ("GET", "/1/boards/{board}/cards", self.get_board_cards),
-            ("GET", "/1/boards/{board}/cards/{which}", self.get_board_cards),
-            ("GET", "/1/boards/{board}/customFields", self.empty_list),
-            ("GET", "/1/boards/{board}/{field}", self.get_board_field),
-            ("POST", "/1/lists", self.post_list),
-            ("GET", "/1/lists/{list_id}", self.get_list),
-            ("PUT", "/1/lists/{list_id}", self.put_list),
-            ("GET", "/1/lists/{list_id}/cards", self.get_list_cards),
-            ("GET", "/1/lists/{list_id}/board", self.get_list_board),
-            ("POST", "/1/lists/{list_id}/archiveAllCards", self.archive_all_cards),
-            ("PUT", "/1/lists/{list_id}/{field}", self.put_list_field),
-            ("POST", "/1/cards", self.post_card),
-            ("GET", "/1/cards/{card}", self.get_card),
-            ("PUT", "/1/cards/{card}", self.put_card),
-            ("DELETE", "/1/cards/{card}", self.delete_card),
-            ("GET", "/1/cards/{card}/board", self.get_card_board),
-            ("GET", "/1/cards/{card}/list", self.get_card_list),
-            ("GET", "/1/cards/{card}/pluginData", self.get_card_plugin_data),
-            ("GET", "/1/cards/{card}/customFieldItems", self.get_card_custom_field_items),
-            ("GET", "/1/cards/{card}/actions", self.card_empty_list),
-            ("GET", "/1/cards/{card}/checklists", self.card_empty_list),
-            ("GET", "/1/cards/{card}/attachments", self.card_empty_list),
-            ("PUT", "/1/cards/{card}/{field}", self.put_card_field),
-            ("GET", "/1/members/{member}", self.get_member),
-            ("GET", "/1/members/{member}/boards", self.get_member_boards),
-            ("GET", "/1/members/{member}/boards/{which}", self.get_member_boards),
-        ]
-        for method, template, handler in routes:
-            pattern = re.sub(r"\{(\w+)\}", lambda m: ID.format(m.group(1)), template)
-            # Trello (Express, non-strict routing) accepts a trailing slash; py-trello's
-            # board.get_cards() sends one.
-            router.add(method, pattern + "/?", self._api(handler), SERVICE)
-        # Last, so that it only catches what no route above knows: Trello's own 404 text,
-        # after the credentials are checked, as Trello checks them on every path.
-        for method in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"):
-            router.add(method, r"/1/.*", self._api(self.unknown_path), SERVICE)
-
-    def _api(self, handler: Handler) -> Callable[..., Response]:
+    def api(self, handler: Handler) -> Callable[..., Response]:
+        """`handler` behind Trello's credential check and rate limits, its refusals in Trello's words."""
         @functools.wraps(handler)
         def serve(request: Request, **groups: str) -> Response:
             key, token = credentials(request)
@@ -183,7 +138,7 @@ class TrelloResponses:
 
     # -- boards -------------------------------------------------------------------
     def get_board(self, request: Request, board: str) -> dict[str, Any]:
-        found = self.model.board(board)
+        found = self.backend.board(board)
         body = {**ser.board_json(found, request.arg("fields")), **self._nested_lists(request, found.id)}
         card_filter = request.arg("cards", "none") or "none"
         if card_filter not in CARD_FILTERS:
@@ -191,43 +146,43 @@ class TrelloResponses:
         if card_filter != "none":
             body["cards"] = [ser.card_json(c, request.arg("card_fields"), flag(request, "card_customFieldItems"),
                                            within="board")
-                             for c in self._bounded(self.model.cards_of_board(found.id, card_filter))]
+                             for c in self._bounded(self.backend.cards_of_board(found.id, card_filter))]
         if flag(request, "customFields"):
             body["customFields"] = []
         return body
 
     def get_board_lists(self, request: Request, board: str, which: Optional[str] = None) -> list[dict[str, Any]]:
-        found = self.model.board(board)
+        found = self.backend.board(board)
         list_filter = which or request.arg("filter", "open") or "open"
         if list_filter not in LIST_FILTERS:
             raise InvalidValue("filter")
-        lists = [] if list_filter == "none" else self.model.lists_of(found.id, list_filter)
+        lists = [] if list_filter == "none" else self.backend.lists_of(found.id, list_filter)
         card_filter = request.arg("cards", "none") or "none"
         answer = []
         for lst in lists:
             item = ser.list_json(lst, request.arg("fields"))
             if card_filter != "none":
                 item["cards"] = [ser.card_json(c, request.arg("card_fields"), within="list")
-                                 for c in self._bounded(self.model.cards_of_list(lst.id, card_filter))]
+                                 for c in self._bounded(self.backend.cards_of_list(lst.id, card_filter))]
             answer.append(item)
         return answer
 
     def post_board_list(self, request: Request, board: str) -> dict[str, Any]:
-        lst = self.model.add_list(board, request.arg("name") or "", pos_arg(request))
+        lst = self.backend.add_list(board, request.arg("name") or "", pos_arg(request))
         return {**ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS), "limits": {}}
 
     def get_board_cards(self, request: Request, board: str, which: Optional[str] = None) -> Any:
-        found = self.model.board(board)
+        found = self.backend.board(board)
         if which is not None and which not in CARD_FILTERS:
             # /boards/{id}/cards/{idCard}: one card of this board.
-            card = self.model.card(which)
+            card = self.backend.card(which)
             if card.id_board != found.id:
                 raise NotFound()
             return ser.card_json(card, request.arg("fields"), flag(request, "customFieldItems"))
         card_filter = which or request.arg("filter", "visible") or "visible"
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("filter")
-        cards = self._bounded(self._page(request, self.model.cards_of_board(found.id, card_filter)))
+        cards = self._bounded(self._page(request, self.backend.cards_of_board(found.id, card_filter)))
         return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"), within="board")
                 for c in cards]
 
@@ -251,7 +206,7 @@ class TrelloResponses:
         return cards
 
     def get_board_field(self, request: Request, board: str, field: str) -> dict[str, Any]:
-        full = ser.board_json(self.model.board(board), "all")
+        full = ser.board_json(self.backend.board(board), "all")
         if field not in full:
             raise unrouted("GET", request.raw_path)
         return {"_value": full[field]}
@@ -263,60 +218,60 @@ class TrelloResponses:
         if not name:
             raise InvalidValue("name")
         default_lists = request.arg("defaultLists")
-        board = self.model.add_board(name)
+        board = self.backend.add_board(name)
         board.desc = request.arg("desc") or ""
         if default_lists is None or parse_bool(default_lists, "defaultLists"):
             for list_name in ("To Do", "Doing", "Done"):
-                self.model.add_list(board.id, list_name, "bottom")
+                self.backend.add_list(board.id, list_name, "bottom")
         return {**ser.board_json(board, "all"), "limits": {}}
 
     def post_list(self, request: Request) -> dict[str, Any]:
         board = request.arg("idBoard") or ""
         try:
-            self.model.check_id(board)
+            self.backend.check_id(board)
         except TrelloError:
             raise InvalidValue("idBoard") from None
-        lst = self.model.add_list(board, request.arg("name") or "", pos_arg(request))
+        lst = self.backend.add_list(board, request.arg("name") or "", pos_arg(request))
         return {**ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS), "limits": {}}
 
     def get_list(self, request: Request, list_id: str) -> dict[str, Any]:
-        return ser.list_json(self.model.list_by_id(list_id), request.arg("fields"), ser.LIST_DEFAULT_FIELDS)
+        return ser.list_json(self.backend.list_by_id(list_id), request.arg("fields"), ser.LIST_DEFAULT_FIELDS)
 
     def get_list_board(self, request: Request, list_id: str) -> dict[str, Any]:
-        return ser.board_json(self.model.board(self.model.list_by_id(list_id).id_board), request.arg("fields"))
+        return ser.board_json(self.backend.board(self.backend.list_by_id(list_id).id_board), request.arg("fields"))
 
     def get_list_cards(self, request: Request, list_id: str) -> list[dict[str, Any]]:
-        found = self.model.list_by_id(list_id)
+        found = self.backend.list_by_id(list_id)
         card_filter = request.arg("filter", "open") or "open"
         if card_filter not in CARD_FILTERS:
             raise InvalidValue("filter")
         return [ser.card_json(c, request.arg("fields"), flag(request, "customFieldItems"), within="list")
-                for c in self.model.cards_of_list(found.id, card_filter)]
+                for c in self.backend.cards_of_list(found.id, card_filter)]
 
     def put_list(self, request: Request, list_id: str) -> dict[str, Any]:
         closed = parse_bool(request.arg("closed"), "closed") if request.has_arg("closed") else None
-        lst = self.model.update_list(list_id, name=request.arg("name"), closed=closed, pos=request.arg("pos"))
+        lst = self.backend.update_list(list_id, name=request.arg("name"), closed=closed, pos=request.arg("pos"))
         return ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS)
 
     def put_list_field(self, request: Request, list_id: str, field: str) -> dict[str, Any]:
         value = request.arg("value")
         if field == "closed":
-            lst = self.model.update_list(list_id, closed=parse_bool(value, "value"))
+            lst = self.backend.update_list(list_id, closed=parse_bool(value, "value"))
         elif field == "name":
-            lst = self.model.update_list(list_id, name=value or "")
+            lst = self.backend.update_list(list_id, name=value or "")
         elif field == "pos":
-            lst = self.model.update_list(list_id, pos=value if value is not None else "")
+            lst = self.backend.update_list(list_id, pos=value if value is not None else "")
         else:
             raise unrouted("PUT", request.raw_path)
         return ser.list_json(lst, default=ser.LIST_DEFAULT_FIELDS)
 
     def archive_all_cards(self, request: Request, list_id: str) -> dict[str, Any]:
-        self.model.archive_all_cards(list_id)
+        self.backend.archive_all_cards(list_id)
         return {}
 
     # -- cards --------------------------------------------------------------------
     def post_card(self, request: Request) -> dict[str, Any]:
-        card = self.model.add_card(
+        card = self.backend.add_card(
             request.arg("idList") or "", name=request.arg("name") or "", desc=request.arg("desc") or "",
             pos=pos_arg(request), due=parse_due(request.arg("due")),
             closed=parse_bool(request.arg("closed"), "closed") if request.arg("closed") else False,
@@ -324,12 +279,12 @@ class TrelloResponses:
         return ser.created_card_json(card)
 
     def get_card(self, request: Request, card: str) -> dict[str, Any]:
-        found = self.model.card(card)
+        found = self.backend.card(card)
         body = ser.card_json(found, request.arg("fields"), flag(request, "customFieldItems"))
         if flag(request, "pluginData"):
             body["pluginData"] = list(found.plugin_data)
         if flag(request, "list"):
-            body["list"] = ser.list_json(self.model.list_by_id(found.id_list), request.arg("list_fields"))
+            body["list"] = ser.list_json(self.backend.list_by_id(found.id_list), request.arg("list_fields"))
         return body
 
     def put_card(self, request: Request, card: str) -> dict[str, Any]:
@@ -342,7 +297,7 @@ class TrelloResponses:
             changes["clear_due"] = changes["due"] is None
         if request.arg("dueComplete") is not None:
             changes["due_complete"] = parse_bool(request.arg("dueComplete"), "dueComplete")
-        return ser.card_json(self.model.update_card(card, **changes))
+        return ser.card_json(self.backend.update_card(card, **changes))
 
     def _target_list(self, request: Request) -> Optional[str]:
         """idList, or when only idBoard is given, that board's first open list (as Trello does)."""
@@ -350,7 +305,7 @@ class TrelloResponses:
         if id_list is not None or not id_board:
             return id_list
         try:
-            lists = self.model.lists_of(self.model.board(id_board).id, "open")
+            lists = self.backend.lists_of(self.backend.board(id_board).id, "open")
         except TrelloError:
             raise InvalidValue("idBoard") from None
         if not lists:
@@ -371,14 +326,14 @@ class TrelloResponses:
         }
         if field not in setters:
             raise unrouted("PUT", request.raw_path)
-        self.model.card(card)  # a bad or unknown card id answers before a bad value
-        return ser.card_json(self.model.update_card(card, **setters[field]()))
+        self.backend.card(card)  # a bad or unknown card id answers before a bad value
+        return ser.card_json(self.backend.update_card(card, **setters[field]()))
 
     def _board_move_list(self, request: Request, board: Optional[str]) -> str:
         if request.arg("idList"):
             return request.arg("idList") or ""
         try:
-            lists = self.model.lists_of(self.model.board(board or "").id, "open")
+            lists = self.backend.lists_of(self.backend.board(board or "").id, "open")
         except TrelloError:
             raise InvalidValue("value") from None
         if not lists:
@@ -386,35 +341,35 @@ class TrelloResponses:
         return lists[0].id
 
     def delete_card(self, request: Request, card: str) -> dict[str, Any]:
-        self.model.delete_card(card)
+        self.backend.delete_card(card)
         return {"limits": {}}
 
     def get_card_board(self, request: Request, card: str) -> dict[str, Any]:
-        return ser.board_json(self.model.board(self.model.card(card).id_board), request.arg("fields"))
+        return ser.board_json(self.backend.board(self.backend.card(card).id_board), request.arg("fields"))
 
     def get_card_list(self, request: Request, card: str) -> dict[str, Any]:
-        found = self.model.list_by_id(self.model.card(card).id_list)
+        found = self.backend.list_by_id(self.backend.card(card).id_list)
         return ser.list_json(found, request.arg("fields"), ser.LIST_DEFAULT_FIELDS)
 
     def get_card_plugin_data(self, request: Request, card: str) -> list[dict[str, Any]]:
-        return list(self.model.card(card).plugin_data)
+        return list(self.backend.card(card).plugin_data)
 
     def get_card_custom_field_items(self, request: Request, card: str) -> list[dict[str, Any]]:
-        return list(self.model.card(card).custom_field_items)
+        return list(self.backend.card(card).custom_field_items)
 
     def card_empty_list(self, request: Request, card: str) -> list[Any]:
         # Comments, checklists and attachments are not modelled: a card has none.
-        self.model.card(card)
+        self.backend.card(card)
         return []
 
     # -- members ------------------------------------------------------------------
     def get_member(self, request: Request, member: str) -> dict[str, Any]:
-        found = self.model.member_named(member)
-        return ser.member_json(found, self.model.boards_of_member("members"), request.arg("fields"))
+        found = self.backend.member_named(member)
+        return ser.member_json(found, self.backend.boards_of_member("members"), request.arg("fields"))
 
     def get_member_boards(self, request: Request, member: str, which: Optional[str] = None) -> list[dict[str, Any]]:
-        self.model.member_named(member)
-        boards = self.model.boards_of_member(which or request.arg("filter", "all") or "all")
+        self.backend.member_named(member)
+        boards = self.backend.boards_of_member(which or request.arg("filter", "all") or "all")
         return [{**ser.board_json(b, request.arg("fields") or "all"), **self._nested_lists(request, b.id)}
                 for b in boards]
 
@@ -426,8 +381,8 @@ class TrelloResponses:
         if list_filter == "none":
             return {}
         return {"lists": [ser.list_json(lst, request.arg("list_fields"))
-                          for lst in self.model.lists_of(board_id, list_filter)]}
+                          for lst in self.backend.lists_of(board_id, list_filter)]}
 
     def empty_list(self, request: Request, board: str) -> list[Any]:
-        self.model.board(board)
+        self.backend.board(board)
         return []

@@ -105,31 +105,31 @@ def set_header(sandbox: Sandbox, header: list[str]) -> None:
 
 def board_cards(sandbox: Sandbox) -> list[Any]:
     with sandbox.lock:
-        return list(trello(sandbox).model.cards_of_board(sandbox.creds.board_id, "all"))
+        return list(trello(sandbox).backend.cards_of_board(sandbox.creds.board_id, "all"))
 
 
 def delete_cards(sandbox: Sandbox, count: int) -> None:
     with sandbox.lock:
-        model = trello(sandbox).model
+        model = trello(sandbox).backend
         for card in list(model.cards_of_board(sandbox.creds.board_id, "all"))[:count]:
             model.delete_card(card.id)
 
 
 def archive_list(sandbox: Sandbox, name: str) -> None:
     with sandbox.lock:
-        model = trello(sandbox).model
+        model = trello(sandbox).backend
         model.update_list(model.list_named(name, sandbox.creds.board_id).id, closed=True)
 
 
 def rename_list(sandbox: Sandbox, name: str, new_name: str) -> None:
     with sandbox.lock:
-        model = trello(sandbox).model
+        model = trello(sandbox).backend
         model.update_list(model.list_named(name, sandbox.creds.board_id).id, name=new_name)
 
 
 def issued_access_tokens(sandbox: Sandbox) -> list[str]:
     with sandbox.lock:
-        return list(google(sandbox).model.tokens)
+        return list(google(sandbox).backend.tokens)
 
 
 def unshare_sheet(sandbox: Sandbox) -> None:

@@ -17,7 +17,7 @@ def sheet_rows(cli: Cli) -> list[list[str]]:
 
 def delete_card_of(cli: Cli, lead_id: str) -> None:
     with cli.sandbox.lock:
-        model = trello(cli.sandbox).model
+        model = trello(cli.sandbox).backend
         (card,) = [c for c in model.cards_of_board(cli.sandbox.creds.board_id, "all")
                    if marker_lead_id(c.desc) == lead_id]
         model.delete_card(card.id)

@@ -188,7 +188,7 @@ def test_quota_exhaustion_after_retries_is_reported_as_rate_limited(sandbox: San
 
 def test_unshared_sheet_says_which_address_to_share_with(sandbox: Sandbox, titled_sheet: LeadTracker) -> None:
     google = next(s for s in sandbox.services if s.name == "google")
-    google.model.spreadsheets[sandbox.creds.spreadsheet_id].shared_with.clear()  # type: ignore[attr-defined]
+    google.backend.spreadsheets[sandbox.creds.spreadsheet_id].shared_with.clear()  # type: ignore[attr-defined]
     with pytest.raises(AccessDeniedError) as err:
         titled_sheet.read()
     email = sandbox.creds.service_account_email

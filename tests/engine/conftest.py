@@ -30,7 +30,7 @@ class World:
         google = next(s for s in sandbox.services if s.name == "google")
         trello = next(s for s in sandbox.services if s.name == "trello")
         self.worksheet = google.lead_spreadsheet().first_sheet()  # type: ignore[attr-defined]
-        self.trello = trello.model  # type: ignore[attr-defined]
+        self.trello = trello.backend  # type: ignore[attr-defined]
 
     @property
     def settings(self) -> Settings:

@@ -65,7 +65,7 @@ def google_service(sandbox: Sandbox) -> GoogleService:
 
 
 def google_model(sandbox: Sandbox) -> GoogleBackend:
-    return google_service(sandbox).model
+    return google_service(sandbox).backend
 
 
 def requests_to(sandbox: Sandbox, service: str) -> list[dict[str, Any]]:

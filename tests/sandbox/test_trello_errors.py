@@ -9,7 +9,7 @@ import requests
 
 from sandbox import Sandbox
 from sandbox.trello.exceptions import TooManyOpenCards
-from sandbox.trello.models import TrelloModel
+from sandbox.trello.models import TrelloBackend
 from tests.sandbox.trello_support import oauth_client, trello_model
 
 
@@ -103,7 +103,7 @@ def test_full_board_refuses_new_and_unarchived_cards(empty_sandbox: Sandbox) -> 
 
 
 def test_ids_carry_their_creation_time_and_never_repeat() -> None:
-    model = TrelloModel(clock=lambda: 1_586_869_922.0)
+    model = TrelloBackend(clock=lambda: 1_586_869_922.0)
     board = model.add_board("B")
     lst = model.add_list(board.id, "L")
     ids = [model.add_card(lst.id, f"c{i}").id for i in range(50)] + [board.id, lst.id]
@@ -112,7 +112,7 @@ def test_ids_carry_their_creation_time_and_never_repeat() -> None:
 
 
 def test_positions_follow_trellos_top_and_bottom_rules() -> None:
-    model = TrelloModel()
+    model = TrelloBackend()
     board = model.add_board("B")
     first = model.add_list(board.id, "L1", pos=65535)
     assert model.add_list(board.id, "L3").pos == 32767.5  # no pos: on top, as recorded

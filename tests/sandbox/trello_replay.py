@@ -17,7 +17,7 @@ import requests
 import yaml
 
 from sandbox import Sandbox
-from sandbox.trello.models import Board, TrelloCard, TrelloList, TrelloModel
+from sandbox.trello.models import Board, TrelloBackend, TrelloCard, TrelloList
 
 CASSETTES = Path(__file__).resolve().parents[1] / "fidelity" / "trello_cassettes"
 HEX24 = re.compile(r"[0-9a-f]{24}\Z")
@@ -148,7 +148,7 @@ def _objects(interactions: list[Interaction]) -> Iterator[tuple[str, dict[str, A
                 yield kind, obj, created
 
 
-def seed(model: TrelloModel, interactions: list[Interaction], hidden: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
+def seed(model: TrelloBackend, interactions: list[Interaction], hidden: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
     """Put every object the cassette reads (as first recorded) into the model, under its own id."""
     model.boards, model.lists, model.cards = {}, {}, {}
     created_ids = {obj["id"] for _, obj, created in _objects(interactions) if created}
@@ -181,7 +181,7 @@ def seed(model: TrelloModel, interactions: list[Interaction], hidden: list[dict[
     _extras(model, interactions)
 
 
-def _board(model: TrelloModel, ident: str, obj: dict[str, Any]) -> Board:
+def _board(model: TrelloBackend, ident: str, obj: dict[str, Any]) -> Board:
     if ident not in model.boards:
         link = (obj.get("shortUrl") or "https://trello.com/b/Bxxxxxx1").rsplit("/", 1)[-1]
         model.boards[ident] = Board(ident, obj.get("name", "Board"), link, "2020-04-12T00:00:00.000Z",
@@ -189,14 +189,14 @@ def _board(model: TrelloModel, ident: str, obj: dict[str, Any]) -> Board:
     return model.boards[ident]
 
 
-def _list(model: TrelloModel, ident: str, board_id: str) -> TrelloList:
+def _list(model: TrelloBackend, ident: str, board_id: str) -> TrelloList:
     if ident not in model.lists:
         _board(model, board_id, {})
         model.lists[ident] = TrelloList(ident, board_id, "L", 65535.0)
     return model.lists[ident]
 
 
-def _card(model: TrelloModel, ident: str, obj: dict[str, Any]) -> None:
+def _card(model: TrelloBackend, ident: str, obj: dict[str, Any]) -> None:
     board_id = obj.get("idBoard") or next(iter(model.boards), None) or _board(model, model.new_id(), {}).id
     list_id = obj.get("idList") or _list(model, model.new_id(), board_id).id
     _list(model, list_id, board_id)
@@ -210,7 +210,7 @@ def _card(model: TrelloModel, ident: str, obj: dict[str, Any]) -> None:
     )
 
 
-def _extras(model: TrelloModel, interactions: list[Interaction]) -> None:
+def _extras(model: TrelloBackend, interactions: list[Interaction]) -> None:
     """pluginData and customFieldItems live only in their own answers: seed the cards with them."""
     for it in interactions:
         parts = it.rel.split("/")
@@ -221,7 +221,7 @@ def _extras(model: TrelloModel, interactions: list[Interaction]) -> None:
 
 
 # -- replay and compare -----------------------------------------------------------
-def replay(sandbox: Sandbox, model: TrelloModel, path: Path) -> CassetteResult:
+def replay(sandbox: Sandbox, model: TrelloBackend, path: Path) -> CassetteResult:
     interactions = load_cassette(path)
     result = CassetteResult(path.name)
     seed(model, interactions, HIDDEN_SIBLINGS.get(path.name, []))
@@ -305,7 +305,7 @@ def _same(name: str, recorded: Any, ours: Any, ids: dict[str, str]) -> bool:
     return recorded == ours
 
 
-def tally(sandbox: Sandbox, model: TrelloModel) -> list[CassetteResult]:
+def tally(sandbox: Sandbox, model: TrelloBackend) -> list[CassetteResult]:
     return [replay(sandbox, model, path) for path in cassettes()]
 
 
@@ -313,7 +313,7 @@ if __name__ == "__main__":
     import tempfile
 
     with Sandbox(tempfile.mkdtemp(), seed=False) as server:
-        trello = next(s for s in server.services if s.name == "trello").model  # type: ignore[attr-defined]
+        trello = next(s for s in server.services if s.name == "trello").backend  # type: ignore[attr-defined]
         results = tally(server, trello)
     for r in results:
         print(f"{r.name}: replayed {r.replayed}, matched {r.matched}, skipped {len(r.skipped)}")

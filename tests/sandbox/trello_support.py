@@ -8,7 +8,7 @@ import requests
 from trello import TrelloClient
 
 from sandbox import Sandbox
-from sandbox.trello.models import TrelloModel
+from sandbox.trello.models import TrelloBackend
 
 TRELLO = "https://api.trello.com"
 
@@ -27,8 +27,8 @@ class SandboxSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def trello_model(sandbox: Sandbox) -> TrelloModel:
-    return next(s for s in sandbox.services if s.name == "trello").model  # type: ignore[attr-defined]
+def trello_model(sandbox: Sandbox) -> TrelloBackend:
+    return next(s for s in sandbox.services if s.name == "trello").backend  # type: ignore[attr-defined]
 
 
 def query_client(sandbox: Sandbox) -> TrelloClient:
