@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Optional
 from cli.output import Printer
 from core.control import POLL, RunControl, StopRequested
 from core.logger import current_log_file
-from core.planner import CREATE_CARD
+from core.plan import Kind
 from core.sync_logic import Outcome, SyncEngine, SyncResult
 
 
@@ -41,7 +41,7 @@ class Outcomes:
 
     @property
     def cards_made(self) -> int:
-        return sum(1 for o in self.done if o.action.kind == CREATE_CARD)
+        return sum(1 for o in self.done if o.action.kind == Kind.CREATE_CARD)
 
 
 @contextmanager

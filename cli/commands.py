@@ -148,7 +148,7 @@ def sync(ctx: Context, args: argparse.Namespace) -> int:
     engine = ctx.session.engine()
     result = ctx.report(engine, lambda e: e.full_sync(dry_run=args.dry_run, force_delete=args.force_delete),
                         show_all=args.all)
-    if not result.held_back or result.dry_run or result.interrupted:
+    if not result.held or result.dry_run or result.interrupted:
         return result.exit_code
     if not result.force_would_do_them:
         ctx.printer.warn(held_back_sentence(result))
@@ -160,7 +160,7 @@ def sync(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _ask_held_back(ctx: Context, engine: SyncEngine, result: SyncResult) -> int:
-    printer, held = ctx.printer, result.held_back
+    printer, held = ctx.printer, result.held_count
     printer.plan(result.held, title="Held back")
     printer.line(f"Nothing was written. y: delete and archive these {held} now. "
                  f"N: keep them all; the next sync holds them back again until you say y "

@@ -25,7 +25,7 @@ from rich.text import Text
 from cli.changes import failed_sentence, lead_order, looked_at, sentence, sorted_by_lead
 from core.control import Wait
 from core.logger import redact
-from core.planner import Action
+from core.plan import SUMMARY_LABELS, Action, Mode
 from core.sync_logic import FILE_ONLY, Failure, Outcome, RestoreResult, StatusReport, SyncResult
 from core.text import shown
 from core.trash import TrashedRow
@@ -42,18 +42,7 @@ SHOWN_ROWS = 20
 PLAIN_WIDTH = 120
 STOPPING = "Stopping: linking the cards already made... (Ctrl-C again stops at once)"
 
-SUMMARY_ROWS: tuple[tuple[str, str], ...] = (
-    ("created", "Created"),
-    ("moved", "Moved"),
-    ("sheet_updated", "Updated in the sheet"),
-    ("card_updated", "Card updates"),
-    ("archived", "Archived"),
-    ("deleted", "Deleted"),
-    ("conflicts", "Conflicts"),
-    ("skipped", "Skipped"),
-    ("failed", "Failed"),
-    ("held_back", "Held back"),
-)
+SUMMARY_ROWS: tuple[tuple[str, str], ...] = tuple((str(count), label) for count, label in SUMMARY_LABELS.items())
 
 
 def user_text(value: Any, style: str = "", keep_newlines: bool = False) -> Text:
@@ -335,16 +324,16 @@ class _StateColumn(ProgressColumn):
         return Text(self._progress.state(), style="yellow")
 
 
-OPERATION_TITLES = {"initial": "Initial sync", "full": "Full sync", "push": "Sheets -> Trello",
-                    "pull": "Trello -> Sheets", "lead": "One lead -> task", "card": "One task -> lead"}
+OPERATION_TITLES = {Mode.INITIAL: "Initial sync", Mode.FULL: "Full sync", Mode.PUSH: "Sheets -> Trello",
+                    Mode.PULL: "Trello -> Sheets", Mode.LEAD: "One lead -> task", Mode.CARD: "One task -> lead"}
 
 
 def held_back_sentence(result: SyncResult) -> str:
     """What the CLI and the sandbox's web view say when a safety guard held deletions back."""
     if not result.force_would_do_them:
-        return (f"{result.held_back} deletions or archivings were held back because one side reads as empty, "
+        return (f"{result.held_count} deletions or archivings were held back because one side reads as empty, "
                 f"and nothing was written; --force-delete cannot override that guard (see the reason above).")
-    return (f"{result.held_back} deletions or archivings were held back by a safety guard, and nothing was "
+    return (f"{result.held_count} deletions or archivings were held back by a safety guard, and nothing was "
             f"written. Check the sheet and the board; if the deletions are intended, `python main.py sync "
             f"--force-delete` does them.")
 

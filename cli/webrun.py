@@ -59,7 +59,7 @@ def summary(result: Any) -> dict[str, Any]:
     held = list(result.held or [])
     planned = list(result.plan or []) if result.dry_run else []
     notices = list(result.messages or []) + [f"conflict: {d}" for d in result.conflict_details or []]
-    if result.held_back and not result.dry_run:
+    if result.held and not result.dry_run:
         notices.append(held_back_sentence(result))
     return {
         "title": operation_title(result),

@@ -7,7 +7,8 @@ the README's Sync rules is testable with plain data. No I/O happens here.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import Enum
 from typing import Optional
 
 from core.models import (
@@ -19,7 +20,6 @@ from core.models import (
     Lead,
     Link,
     SheetSnapshot,
-    StatusMap,
     card_title,
     is_card_id,
     managed_block,
@@ -27,108 +27,22 @@ from core.models import (
     refresh_description,
     shortened_for_trello,
 )
+from core.plan import Action, Cause, Kind, Mode, Plan, PlanOptions
 
-MODES = ("initial", "full", "push", "pull", "lead", "card")
 
-# Action kinds. Card kinds go to Trello, sheet kinds become cell writes,
-# link kinds only change the mapping file.
-CREATE_CARD = "create_card"
-MOVE_CARD = "move_card"
-UPDATE_CARD = "update_card"
-ARCHIVE_CARD = "archive_card"
-WRITE_STATUS = "write_status"
-ASSIGN_ID = "assign_id"
-WRITE_CARD_ID = "write_card_id"
-DELETE_ROW = "delete_row"
+class FoundBy(Enum):
+    """How a lead's card was found, in the order they are tried."""
 
-CARD_KINDS = (CREATE_CARD, MOVE_CARD, UPDATE_CARD, ARCHIVE_CARD)
-SHEET_KINDS = (WRITE_STATUS, ASSIGN_ID, WRITE_CARD_ID)
-DESTRUCTIVE_KINDS = (ARCHIVE_CARD, DELETE_ROW)
+    LINK = "link"  # the mapping file's link (its card may be gone)
+    COLUMN = "column"  # the sheet's trello_card_id
+    MARKER = "marker"  # a card whose description carries `Lead ID: <id>`
+    NOTHING = "nothing"
 
 
 @dataclass(frozen=True)
-class PlanOptions:
-    mode: str = "full"
-    target: Optional[str] = None  # lead id (mode "lead") or card/lead id (mode "card")
-    conflict_winner: str = "trello"
-    status_map: StatusMap = field(default_factory=StatusMap)
-    max_delete_percent: float = 50.0
-    force_delete: bool = False
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"unknown plan mode {self.mode!r}")
-        if self.conflict_winner not in ("trello", "sheet"):
-            raise ValueError(f"conflict_winner must be 'trello' or 'sheet', not {self.conflict_winner!r}")
-
-
-@dataclass
-class Action:
-    """One step of a plan. The dry-run table shows lead, name, kind, from -> to, reason."""
-
-    kind: str
-    lead_id: str
-    name: str
-    card_id: Optional[str]
-    from_value: Optional[str]
-    to_value: Optional[str]
-    reason: str
-    list_name: Optional[str] = None  # create/move: the target list
-    title: Optional[str] = None  # create/update: the card title (update: None = unchanged)
-    desc: Optional[str] = None  # create/update: the card description (update: None = unchanged)
-    cells: list[CellUpdate] = field(default_factory=list)  # sheet kinds
-    lead: Optional[Lead] = None  # the row as read (with an assigned id); None for archive_card
-    # create_card: a card the lead was linked to or its row names, not on this board. It is looked
-    # up first: deleted (404) -> create; still there (another board) -> no new card.
-    check_card: Optional[str] = None
-
-    @property
-    def destructive(self) -> bool:
-        return self.kind in DESTRUCTIVE_KINDS
-
-
-@dataclass
-class Plan:
-    mode: str
-    actions: list[Action] = field(default_factory=list)
-    # The link each lead should have once all of its actions succeed (None: drop it).
-    # Only leads whose link changes appear; a create's link has card_id "" until done.
-    links_after: dict[str, Optional[Link]] = field(default_factory=dict)
-    held_back: list[Action] = field(default_factory=list)
-    guard: Optional[str] = None
-    guard_overridable: bool = True  # whether --force-delete would let the held-back actions through
-    orphans: list[str] = field(default_factory=list)
-    archived: list[str] = field(default_factory=list)
-    unknown_status: list[str] = field(default_factory=list)
-    duplicate_ids: list[str] = field(default_factory=list)
-    duplicate_cards: list[str] = field(default_factory=list)
-    unmapped: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-    not_found: list[str] = field(default_factory=list)
-    unknown_target: Optional[str] = None  # the lead or card a single-item sync names does not exist
-    subject: Optional[str] = None  # the lead a single-item sync looked at
-    disputed: list[str] = field(default_factory=list)  # rows skipped: their id and card id disagree with the links
-    messages: list[str] = field(default_factory=list)
-
-    @property
-    def card_actions(self) -> list[Action]:
-        return [a for a in self.actions if a.kind in CARD_KINDS]
-
-    @property
-    def sheet_actions(self) -> list[Action]:
-        return [a for a in self.actions if a.kind in SHEET_KINDS]
-
-    @property
-    def deletions(self) -> list[Action]:
-        return [a for a in self.actions if a.kind == DELETE_ROW]
-
-    @property
-    def is_empty(self) -> bool:
-        """Nothing to write anywhere: no action and no baseline to record."""
-        return not self.actions and not self.links_after and not self.held_back
-
-    def count(self, kind: str) -> int:
-        return sum(1 for a in self.actions if a.kind == kind)
+class Found:
+    card: Optional[Card]
+    by: FoundBy
 
 
 @dataclass
@@ -171,21 +85,21 @@ class _Planner:
     # -- driver -------------------------------------------------------------------
     def run(self) -> Plan:
         mode = self.opt.mode
-        rows = self.clean_rows(write_back=mode in ("full", "initial"))
+        rows = self.clean_rows(write_back=mode in (Mode.FULL, Mode.INITIAL))
         self._check_identities(rows)
-        if mode == "lead":
+        if mode is Mode.LEAD:
             self._single_lead(rows)
-        elif mode == "card":
+        elif mode is Mode.CARD:
             self._single_card(rows)
         else:
             for row in rows.values():
                 self._plan_lead(row, mode)
-            if mode == "full":
+            if mode is Mode.FULL:
                 self._vanished_rows(rows)
-            if mode in ("full", "initial"):
+            if mode in (Mode.FULL, Mode.INITIAL):
                 self._orphans(rows)
         self._drop_unchanged_links()
-        if mode == "full":
+        if mode is Mode.FULL:
             self._guard()
         return self.out
 
@@ -201,7 +115,7 @@ class _Planner:
                     continue
                 lead = dataclasses.replace(lead, id=str(next_id))
                 next_id += 1
-                self._add(ASSIGN_ID, lead, None, "", lead.id, "the row had a name but no id",
+                self._add(Kind.ASSIGN_ID, lead, None, "", lead.id, "the row had a name but no id",
                           cells=[CellUpdate(lead.row, "id", lead.id)])
             else:
                 lead = dataclasses.replace(lead, id=lead.id.strip())
@@ -220,8 +134,8 @@ class _Planner:
     def _status_row(self, lead: Lead, write_back: bool) -> _Row:
         if not lead.status.strip():
             if write_back:
-                self._add(WRITE_STATUS, lead, None, "", "NEW", "a blank status is NEW",
-                          cells=[CellUpdate(lead.row, "status", "NEW")])
+                self._add(Kind.WRITE_STATUS, lead, None, "", "NEW", "a blank status is NEW",
+                          cells=[CellUpdate(lead.row, "status", "NEW")], cause=Cause.BLANK)
             return _Row(lead, "NEW")
         status = self.smap.canonical(lead.status)
         if status is None:
@@ -304,7 +218,7 @@ class _Planner:
                       f"still in the sheet; it is left alone.")
             return
         self.displaced.add(card.id)
-        self.out.actions.append(Action(ARCHIVE_CARD, lead_id, card.name, card.id, card.list_name, "archived",
+        self.out.actions.append(Action(Kind.ARCHIVE_CARD, lead_id, card.name, card.id, card.list_name, "archived",
                                        "its lead's row was deleted from the sheet (the ids below it changed)"))
 
     def _skip_disputed(self, rows: dict[str, _Row], skipped: list[_Row], owner: dict[str, str]) -> None:
@@ -321,51 +235,49 @@ class _Planner:
                   f"or the card ids back as they were (or clear trello_card_id) and sync again.")
 
     # -- finding a lead's card ---------------------------------------------------------
-    def find_card(self, lead_id: str, lead: Lead) -> tuple[Optional[Card], str]:
-        """The lead's card and how it was found: 'link', 'column', 'marker' or 'none'.
-
-        For 'link' the card may be None: the linked card was deleted.
-        """
+    def find_card(self, lead_id: str, lead: Lead) -> Found:
+        """The lead's card and how it was found (FoundBy.LINK: the card is None when it was deleted)."""
         link = self.links.get(lead_id)
         if link is not None and link.card_id:
-            return self.cards.get(link.card_id), "link"
+            return Found(self.cards.get(link.card_id), FoundBy.LINK)
         by_column = self.cards.get(lead.card_id.strip()) if lead.card_id.strip() else None
         if by_column is not None and by_column.id not in self.claimed and by_column.lead_id in (None, lead_id):
             self.claimed.add(by_column.id)
-            return by_column, "column"
+            return Found(by_column, FoundBy.COLUMN)
         candidates = [c for c in self.by_marker.get(lead_id, []) if c.id not in self.claimed]
         if candidates:
             self.claimed.add(candidates[0].id)
-            return candidates[0], "marker"
-        return None, "none"
+            return Found(candidates[0], FoundBy.MARKER)
+        return Found(None, FoundBy.NOTHING)
 
     # -- per lead --------------------------------------------------------------------
-    def _plan_lead(self, row: _Row, mode: str) -> None:
+    def _plan_lead(self, row: _Row, mode: Mode) -> None:
         lead = row.lead
-        card, how = self.find_card(lead.id, lead)
-        link = self.links.get(lead.id) if how == "link" else None
+        found = self.find_card(lead.id, lead)
+        card = found.card
+        link = self.links.get(lead.id) if found.by is FoundBy.LINK else None
         self._report_duplicate_cards(lead.id, card)
         if link is not None and card is None:
-            if mode == "full":
+            if mode is Mode.FULL:
                 self._card_deleted(row, link)
             else:
                 self._say(f"Lead {lead.id} ({lead.name}): its card was deleted in Trello; "
                           f"a full sync decides what to do.")
             return
         if card is None:
-            if mode in ("full", "initial"):
+            if mode in (Mode.FULL, Mode.INITIAL):
                 named = lead.card_id.strip()
                 self._create(row, "the lead has no card yet", named if is_card_id(named) else None)
             return
         if lead.card_id.strip() != card.id:
-            self._add(WRITE_CARD_ID, lead, card.id, lead.card_id.strip(), card.id,
+            self._add(Kind.WRITE_CARD_ID, lead, card.id, lead.card_id.strip(), card.id,
                       "the sheet did not hold the card id", cells=[CellUpdate(lead.row, "trello_card_id", card.id)])
-        if mode == "full":
+        if mode is Mode.FULL:
             self._sync_pair(row, card, link)
-        elif mode == "initial":
+        elif mode is Mode.INITIAL:
             self._adopt_only(row, card, link)
         else:
-            self._copy_pair(row, card, link, to_trello=mode in ("push", "lead"))
+            self._copy_pair(row, card, link, to_trello=mode in (Mode.PUSH, Mode.LEAD))
 
     def _create(self, row: _Row, why: str, check_card: Optional[str] = None) -> None:
         lead = row.lead
@@ -375,7 +287,7 @@ class _Planner:
             self.out.links_after[lead.id] = None
             return
         list_name = self.smap.list_for(row.status)
-        self._add(CREATE_CARD, lead, None, None, list_name, f"{why}; created in {list_name}",
+        self._add(Kind.CREATE_CARD, lead, None, None, list_name, f"{why}; created in {list_name}",
                   list_name=list_name, title=card_title(lead.name),
                   desc=managed_block(lead.id, lead.email, lead.source), check_card=check_card)
         self._say_shortened(lead)
@@ -393,7 +305,7 @@ class _Planner:
             return
         changed = row.status != link.status or link.fields != lead.fields_hash
         if not changed:
-            self._add(DELETE_ROW, lead, link.card_id, row.status, None,
+            self._add(Kind.DELETE_ROW, lead, link.card_id, row.status, None,
                       "its card was deleted in Trello and the row had not changed")
             self.out.links_after[lead.id] = None
         elif row.status == "LOST":
@@ -446,10 +358,11 @@ class _Planner:
     def _conflict(self, lead: Lead, card: Card, s: str, c: str, why: str) -> None:
         winner = self.opt.conflict_winner
         if winner == "trello":
-            self._write_status(lead, card, c, f"conflict ({why}): Trello wins (CONFLICT_WINNER=trello)")
+            self._write_status(lead, card, c, f"conflict ({why}): Trello wins (CONFLICT_WINNER=trello)",
+                               Cause.CONFLICT)
             result = f"the sheet gets {c}"
         else:
-            self._move(lead, card, s, f"conflict ({why}): the sheet wins (CONFLICT_WINNER=sheet)")
+            self._move(lead, card, s, f"conflict ({why}): the sheet wins (CONFLICT_WINNER=sheet)", Cause.CONFLICT)
             result = f"the card moves to {self.smap.list_for(s)}"
         self.out.conflicts.append(
             f"Lead {lead.id} ({lead.name}): sheet says {s}, Trello says {c} ({why}); {winner} wins, {result}.")
@@ -467,7 +380,7 @@ class _Planner:
         title = card_title(lead.name)
         desc = refresh_description(card.desc, lead.id, lead.email, lead.source)
         if card.name != title or card.desc != desc:
-            self._add(UPDATE_CARD, lead, card.id, card.name, title,
+            self._add(Kind.UPDATE_CARD, lead, card.id, card.name, title,
                       "the name, email or source changed in the sheet",
                       title=title if card.name != title else None,
                       desc=desc if card.desc != desc else None)
@@ -500,9 +413,10 @@ class _Planner:
         if s is None:
             return
         if s != c and to_trello:
-            self._move(lead, card, s, "sheet to Trello: the card follows the sheet")
+            self._move(lead, card, s, "sheet to Trello: the card follows the sheet", Cause.COPIED)
         elif s != c:
-            self._write_status(lead, card, c, "Trello to sheet: the sheet follows the card")  # type: ignore[arg-type]
+            self._write_status(lead, card, c, "Trello to sheet: the sheet follows the card",  # type: ignore[arg-type]
+                               Cause.COPIED)
         self.out.links_after[lead.id] = Link(card.id, s if to_trello else c, fields)
 
     def _archived(self, lead: Lead, card: Card, link: Optional[Link]) -> None:
@@ -519,7 +433,7 @@ class _Planner:
             self._not_found(target, f"No lead with id {target} in the sheet.")
             return
         self.out.subject = row.lead.id
-        self._plan_lead(row, "lead")
+        self._plan_lead(row, Mode.LEAD)
         if target not in self.out.links_after and not self.out.actions:
             self._maybe_no_card(row)
 
@@ -533,7 +447,7 @@ class _Planner:
                             else f"No lead with id {target} in the sheet.")
             return
         self.out.subject = row.lead.id
-        self._plan_lead(row, "pull")
+        self._plan_lead(row, Mode.PULL)
         if lead_id not in self.out.links_after and not self.out.actions:
             self._maybe_no_card(row)
 
@@ -568,7 +482,7 @@ class _Planner:
             card = self.cards.get(link.card_id)
             name = card.name if card is not None else ""
             if card is not None and not card.closed:
-                self.out.actions.append(Action(ARCHIVE_CARD, lead_id, name, card.id, card.list_name, "archived",
+                self.out.actions.append(Action(Kind.ARCHIVE_CARD, lead_id, name, card.id, card.list_name, "archived",
                                                "the lead's row was deleted from the sheet"))
             self.out.links_after[lead_id] = None
 
@@ -609,7 +523,7 @@ class _Planner:
         # Nothing at all is written: creations made now would become links that shrink the
         # next run's percentage, so a rerun (cron) would then do the deletions held back here.
         self.out.guard = reason
-        self.out.held_back = destructive
+        self.out.held = destructive
         self.out.actions = []
         self.out.links_after = {}
         if self._one_side_empty():
@@ -639,15 +553,15 @@ class _Planner:
         return None
 
     # -- building actions -------------------------------------------------------------
-    def _move(self, lead: Lead, card: Card, status: str, why: str) -> None:
+    def _move(self, lead: Lead, card: Card, status: str, why: str, cause: Cause = Cause.CHANGED) -> None:
         list_name = self.smap.list_for(status)
-        self._add(MOVE_CARD, lead, card.id, card.list_name, list_name, why, list_name=list_name)
+        self._add(Kind.MOVE_CARD, lead, card.id, card.list_name, list_name, why, list_name=list_name, cause=cause)
 
-    def _write_status(self, lead: Lead, card: Card, status: str, why: str) -> None:
-        self._add(WRITE_STATUS, lead, card.id, lead.status.strip(), status, why,
-                  cells=[CellUpdate(lead.row, "status", status)])
+    def _write_status(self, lead: Lead, card: Card, status: str, why: str, cause: Cause = Cause.CHANGED) -> None:
+        self._add(Kind.WRITE_STATUS, lead, card.id, lead.status.strip(), status, why,
+                  cells=[CellUpdate(lead.row, "status", status)], cause=cause)
 
-    def _add(self, kind: str, row: Lead, card_id: Optional[str], from_value: Optional[str],
+    def _add(self, kind: Kind, row: Lead, card_id: Optional[str], from_value: Optional[str],
              to_value: Optional[str], reason: str, **extra: object) -> None:
         self.out.actions.append(Action(kind, row.id, row.name, card_id, from_value, to_value, reason,
                                        lead=row, **extra))  # type: ignore[arg-type]

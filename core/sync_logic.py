@@ -26,20 +26,8 @@ from core.errors import AmbiguousWriteError, BadLayoutError, NotFoundError, Work
 from core.lease import LeaseHeldError, PairLease
 from core.mapping import MappingState, MappingStore, now_iso
 from core.models import STATUSES, BoardSnapshot, Card, CellUpdate, Lead, Link, SheetSnapshot, StatusMap
-from core.planner import (
-    ARCHIVE_CARD,
-    ASSIGN_ID,
-    CREATE_CARD,
-    DELETE_ROW,
-    MOVE_CARD,
-    UPDATE_CARD,
-    WRITE_CARD_ID,
-    WRITE_STATUS,
-    Action,
-    Plan,
-    PlanOptions,
-    plan,
-)
+from core.plan import Action, Count, Kind, Mode, Plan, PlanOptions
+from core.planner import plan
 from core.sides import Board, Sheet
 from core.trash import RESTORED, Trash, TrashedRow
 
@@ -55,7 +43,7 @@ SAVE_EVERY = 25
 
 @dataclass
 class SyncResult:
-    operation: str
+    operation: Mode
     created: int = 0
     moved: int = 0
     sheet_updated: int = 0
@@ -65,7 +53,6 @@ class SyncResult:
     conflicts: int = 0
     skipped: int = 0
     failed: int = 0
-    held_back: int = 0
     plan: list[Action] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
@@ -85,12 +72,22 @@ class SyncResult:
             return 1
         if self.unknown_target is not None:
             return 2  # a usage error: the id given on the command line names nothing
-        return 4 if self.held_back else 0
+        return 4 if self.held else 0
+
+    @property
+    def held_count(self) -> int:
+        return len(self.held)
+
+    def count(self, count: Count) -> int:
+        return self.held_count if count is Count.HELD_BACK else int(getattr(self, count))
+
+    def add(self, count: Count, n: int = 1) -> None:
+        """One more (or n more) of a count; the held-back count is the length of `held`."""
+        setattr(self, count, self.count(count) + n)
 
     def as_counts(self) -> dict[str, int]:
-        names = ("created", "moved", "sheet_updated", "card_updated", "archived", "deleted", "conflicts",
-                 "skipped", "failed", "held_back")
-        return {name: getattr(self, name) for name in names}
+        """Every count by its name: the summary's rows and history.jsonl's `counts`."""
+        return {str(count): self.count(count) for count in Count}
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,7 @@ class Failure:
 
     lead_id: str
     name: str
-    kind: str
+    kind: Kind
     error: str
 
 
@@ -188,30 +185,30 @@ class SyncEngine:
 
     # -- operations ----------------------------------------------------------------
     def initial_sync(self) -> SyncResult:
-        return self._run("initial")
+        return self._run(Mode.INITIAL)
 
     def full_sync(self, dry_run: bool = False, force_delete: bool = False) -> SyncResult:
-        return self._run("full", dry_run=dry_run, force_delete=force_delete)
+        return self._run(Mode.FULL, dry_run=dry_run, force_delete=force_delete)
 
     def push(self) -> SyncResult:
-        return self._run("push")
+        return self._run(Mode.PUSH)
 
     def pull(self) -> SyncResult:
-        return self._run("pull")
+        return self._run(Mode.PULL)
 
     def sync_lead(self, lead_id: str) -> SyncResult:
-        return self._run("lead", target=lead_id)
+        return self._run(Mode.LEAD, target=lead_id)
 
     def sync_card(self, card_or_lead_id: str) -> SyncResult:
-        return self._run("card", target=card_or_lead_id)
+        return self._run(Mode.CARD, target=card_or_lead_id)
 
     def preview(self) -> SyncResult:
         return self.full_sync(dry_run=True)
 
     def status_report(self) -> StatusReport:
-        sheet, board = self._read_sides("full")
+        sheet, board = self._read_sides(Mode.FULL)
         state = self._peek_state(board)
-        p = plan(sheet, board, state.links, self._options("full"))
+        p = plan(sheet, board, state.links, self._options(Mode.FULL))
         linked = set(state.links)
         # A LOST lead gets no card by rule, so it is not waiting for one.
         unlinked = [lead.id for lead in sheet.leads if lead.id.strip() and lead.id.strip() not in linked
@@ -220,7 +217,7 @@ class SyncEngine:
         archived = [c.id for c in board.cards if c.closed and c.id in linked_cards]
         last = self._last_history()
         return StatusReport(links=dict(state.links), unlinked_leads=unlinked, orphan_cards=list(p.orphans),
-                            archived_cards=archived, pending=p.actions + p.held_back, last_sync=state.last_sync,
+                            archived_cards=archived, pending=p.actions + p.held, last_sync=state.last_sync,
                             sync_count=state.sync_count, last_conflicts=list(last.get("conflicts", [])),
                             messages=list(p.messages), per_status=self._per_status(sheet, linked))
 
@@ -242,7 +239,7 @@ class SyncEngine:
         return f"{self.sheet.modified_time()}|{self.board.last_activity()}"
 
     # -- one run --------------------------------------------------------------------
-    def _run(self, mode: str, target: Optional[str] = None, dry_run: bool = False,
+    def _run(self, mode: Mode, target: Optional[str] = None, dry_run: bool = False,
              force_delete: bool = False) -> SyncResult:
         if dry_run:
             return self._plan_only(mode, target, force_delete)
@@ -275,7 +272,7 @@ class SyncEngine:
         self._record_history(result)
         return result
 
-    def _plan_only(self, mode: str, target: Optional[str], force_delete: bool) -> SyncResult:
+    def _plan_only(self, mode: Mode, target: Optional[str], force_delete: bool) -> SyncResult:
         sheet, board = self._read_sides(mode)
         state = self._peek_state(board)
         p = plan(sheet, board, state.links, self._options(mode, target, force_delete))
@@ -290,7 +287,7 @@ class SyncEngine:
         """The stored links without touching the file (dry runs and reports)."""
         return self.mapping.peek_for(self.settings.spreadsheet_id, board.board_id)
 
-    def _read_sides(self, mode: str) -> tuple[SheetSnapshot, BoardSnapshot]:
+    def _read_sides(self, mode: Mode) -> tuple[SheetSnapshot, BoardSnapshot]:
         sheet = self.sheet.read()
         # Archived cards are read only for the links and card ids that name them (a long-lived
         # board has thousands); an id not found anywhere is a deleted card.
@@ -299,7 +296,7 @@ class SyncEngine:
         wanted |= {lead.card_id.strip() for lead in sheet.leads if lead.card_id.strip()}
         # A lead this run would give a new card may already have one, archived (a lost mapping):
         # its marker is looked for in the archive too, so the card is adopted, never duplicated.
-        markers = _card_candidates(sheet, links) if mode in ("full", "initial") else set()
+        markers = _card_candidates(sheet, links) if mode in (Mode.FULL, Mode.INITIAL) else set()
         board = self.board.read(wanted, markers)
         self._check_lists(board)
         return sheet, board
@@ -311,7 +308,7 @@ class SyncEngine:
             raise BadLayoutError(f"The board has no list named {', '.join(missing)}; "
                                  f"run `python main.py doctor --fix` to create the missing lists.")
 
-    def _options(self, mode: str, target: Optional[str] = None, force_delete: bool = False) -> PlanOptions:
+    def _options(self, mode: Mode, target: Optional[str] = None, force_delete: bool = False) -> PlanOptions:
         s = self.settings
         return PlanOptions(mode=mode, target=target, conflict_winner=s.conflict_winner, status_map=s.status_map,
                            max_delete_percent=s.max_delete_percent, force_delete=force_delete)
@@ -460,7 +457,7 @@ class _Apply:
         still exists the row stays, the link is dropped and no second card is made.
         """
         board = self.engine.board
-        for a in [a for a in self.plan.actions if a.kind == DELETE_ROW or a.check_card]:
+        for a in [a for a in self.plan.actions if a.kind == Kind.DELETE_ROW or a.check_card]:
             card_id = a.check_card or a.card_id or ""
             try:
                 card = board.get_card(card_id)
@@ -534,13 +531,13 @@ class _Apply:
 
     def _card_write(self, a: Action) -> Optional[str]:
         board = self.engine.board
-        if a.kind == CREATE_CARD:
+        if a.kind == Kind.CREATE_CARD:
             return board.create_card(a.list_name or "", a.title or "", a.desc or "").id
-        if a.kind == MOVE_CARD:
+        if a.kind == Kind.MOVE_CARD:
             board.move_card(a.card_id or "", a.list_name or "")
-        elif a.kind == UPDATE_CARD:
+        elif a.kind == Kind.UPDATE_CARD:
             board.update_card(a.card_id or "", title=a.title, desc=a.desc)
-        elif a.kind == ARCHIVE_CARD:
+        elif a.kind == Kind.ARCHIVE_CARD:
             board.archive_card(a.card_id or "")
         return None
 
@@ -552,12 +549,10 @@ class _Apply:
         if err is not None:
             self._failed(a, err)
             return
-        card_id = (future.result() or "") if a.kind == CREATE_CARD else None
+        card_id = (future.result() or "") if a.kind == Kind.CREATE_CARD else None
         if card_id is not None:
             self._created(a, card_id)
-        counter = {CREATE_CARD: "created", MOVE_CARD: "moved", UPDATE_CARD: "card_updated",
-                   ARCHIVE_CARD: "archived"}[a.kind]
-        setattr(self.result, counter, getattr(self.result, counter) + 1)
+        self.result.add(a.kind.info.count)
         self._report(a, card_id=card_id)
 
     def _created(self, a: Action, card_id: str) -> None:
@@ -594,14 +589,14 @@ class _Apply:
         Otherwise a failed sheet write would leave a card for an id no row holds: the
         next run would give the row another id and archive that card.
         """
-        actions = [a for a in self.plan.sheet_actions if a.kind == ASSIGN_ID]
+        actions = [a for a in self.plan.sheet_actions if a.kind == Kind.ASSIGN_ID]
         if actions:
             self._write_sheet(actions, [])
 
     def _sheet_writes(self) -> None:
-        actions = [a for a in self.plan.sheet_actions if a.kind != ASSIGN_ID]
+        actions = [a for a in self.plan.sheet_actions if a.kind != Kind.ASSIGN_ID]
         created = [a for a in self.plan.card_actions
-                   if a.kind == CREATE_CARD and a.lead_id in self.created and a.lead is not None]
+                   if a.kind == Kind.CREATE_CARD and a.lead_id in self.created and a.lead is not None]
         if actions or created:
             self._write_sheet(actions, created)
 
@@ -615,11 +610,11 @@ class _Apply:
             blank = _blank_id_rows(actions, snapshot)
             cells: list[CellUpdate] = []
             for a in actions + created:
-                row, why = (blank.get(id(a)), "its row changed or moved during the run") if a.kind == ASSIGN_ID \
+                row, why = (blank.get(id(a)), "its row changed or moved during the run") if a.kind == Kind.ASSIGN_ID \
                     else _row_for(a, rows)
                 if row is None:
                     unplaced.append((a, why))
-                elif a.kind == CREATE_CARD:
+                elif a.kind == Kind.CREATE_CARD:
                     cells.append(CellUpdate(row.row, "trello_card_id", self.created[a.lead_id]))
                 else:
                     cells += [dataclasses.replace(c, row=row.row) for c in a.cells]
@@ -641,7 +636,8 @@ class _Apply:
         done = [a for a in actions if id(a) not in skipped]
         for a in done:
             self._report(a)
-        self.result.sheet_updated += len(done)
+        for a in done:
+            self.result.add(a.kind.info.count)
 
     def _fresh_read(self) -> Optional[SheetSnapshot]:
         """The run's own read while nothing has waited since; None once card writes took time."""
@@ -649,7 +645,7 @@ class _Apply:
 
     def _not_written(self, a: Action, why: str) -> None:
         self.failed_leads.add(a.lead_id)  # keep the old baseline: the next run decides
-        if a.kind != CREATE_CARD:
+        if a.kind != Kind.CREATE_CARD:
             self.result.skipped += 1
         self.result.messages.append(f"Lead {a.lead_id} ({a.name}): {a.kind} not written: {why}; "
                                     f"the next sync decides.")
@@ -668,7 +664,7 @@ class _Apply:
             return
         for a in actions:
             if a.lead_id in deleted:
-                self.result.deleted += 1
+                self.result.add(a.kind.info.count)
                 self._report(a)
             else:
                 # The row changed or moved since the read: keep it and the link; next run decides.
@@ -716,7 +712,7 @@ def _blank_id_rows(actions: list[Action], snapshot: SheetSnapshot) -> dict[int, 
         return lead.name, lead.email, lead.source
 
     wanted: dict[tuple[str, str, str], list[Action]] = {}
-    for a in sorted((a for a in actions if a.kind == ASSIGN_ID and a.lead is not None),
+    for a in sorted((a for a in actions if a.kind == Kind.ASSIGN_ID and a.lead is not None),
                     key=lambda a: a.lead.row):  # type: ignore[union-attr]
         wanted.setdefault(key(a.lead), []).append(a)  # type: ignore[arg-type]
     found: dict[tuple[str, str, str], list[Lead]] = {}
@@ -733,17 +729,16 @@ def _row_for(a: Action, rows: dict[str, Lead]) -> tuple[Optional[Lead], str]:
     now = rows.get(a.lead_id)
     if now is None:
         return None, "its row is gone"
-    if a.kind == WRITE_STATUS and was is not None and now.status.strip() != was.status.strip():
+    if a.kind == Kind.WRITE_STATUS and was is not None and now.status.strip() != was.status.strip():
         return None, "its status was edited in the sheet during the run"
     return now, ""
 
 
-def _result_from_plan(mode: str, p: Plan, dry_run: bool) -> SyncResult:
+def _result_from_plan(mode: Mode, p: Plan, dry_run: bool) -> SyncResult:
     result = SyncResult(operation=mode, plan=list(p.actions), messages=list(p.messages),
-                        conflict_details=list(p.conflicts), dry_run=dry_run, held=list(p.held_back),
+                        conflict_details=list(p.conflicts), dry_run=dry_run, held=list(p.held),
                         unknown_target=p.unknown_target)
     result.conflicts = len(p.conflicts)
-    result.held_back = len(p.held_back)
     result.force_would_do_them = p.guard_overridable
     result.skipped = len(p.duplicate_ids) + len(p.unknown_status) + len(p.not_found) + len(p.disputed)
     return result
@@ -759,12 +754,8 @@ def _subject(p: Plan, sheet: SheetSnapshot, board: BoardSnapshot, links: dict[st
 
 
 def _planned_counts(result: SyncResult, p: Plan) -> None:
-    result.created = p.count(CREATE_CARD)
-    result.moved = p.count(MOVE_CARD)
-    result.card_updated = p.count(UPDATE_CARD)
-    result.archived = p.count(ARCHIVE_CARD)
-    result.deleted = p.count(DELETE_ROW)
-    result.sheet_updated = p.count(WRITE_STATUS) + p.count(ASSIGN_ID) + p.count(WRITE_CARD_ID)
+    for a in p.actions:
+        result.add(a.kind.info.count)
 
 
 def _log_plan(p: Plan) -> None:

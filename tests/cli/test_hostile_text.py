@@ -10,7 +10,7 @@ from rich.console import Console
 
 from cli.output import Printer, RedactingStream
 from core.logger import RedactingFilter
-from core.planner import Action
+from core.plan import Action, Kind, Mode
 from core.sync_logic import StatusReport, SyncResult
 from core.text import one_line, shown
 from tests.cli.conftest import Cli, delete_cards, write_sheet
@@ -38,7 +38,7 @@ def printer_on(terminal: bool) -> tuple[Printer, io.StringIO]:
 
 
 def action(name: str) -> Action:
-    return Action(kind="create_card", lead_id="7", name=name, card_id=None, from_value=None, to_value="TODO",
+    return Action(kind=Kind.CREATE_CARD, lead_id="7", name=name, card_id=None, from_value=None, to_value="TODO",
                   reason=f"new lead {name}")
 
 
@@ -49,7 +49,7 @@ def test_a_hostile_name_is_shown_verbatim_in_the_plan_status_and_messages(name: 
     printer.status(StatusReport(links={}, unlinked_leads=[f"7 {name}"], orphan_cards=[], archived_cards=[],
                                 pending=[], last_sync=None, sync_count=0, last_conflicts=[],
                                 messages=[f"Lead 7 ({name}): create_card failed"]))
-    printer.summary(SyncResult(operation="full", messages=[f"Lead 7 ({name}): unknown status"]))
+    printer.summary(SyncResult(operation=Mode.FULL, messages=[f"Lead 7 ({name}): unknown status"]))
     printer.bullets([f"Lead 7 ({name}): conflict"])
     text = buffer.getvalue()
     assert text.count(visible) == 6, text
@@ -59,7 +59,7 @@ def test_a_hostile_name_is_shown_verbatim_in_the_plan_status_and_messages(name: 
 def test_a_hostile_name_sends_no_sequence_to_a_terminal(name: str, visible: str) -> None:
     printer, buffer = printer_on(terminal=True)
     printer.plan([action(name)])
-    printer.summary(SyncResult(operation="full", messages=[f"Lead 7 ({name})"]))
+    printer.summary(SyncResult(operation=Mode.FULL, messages=[f"Lead 7 ({name})"]))
     text = buffer.getvalue()
     assert not [s for s in RAW_SEQUENCES if s in text], repr(text)
     assert text.count(visible) == 3, repr(text)  # name, reason, message

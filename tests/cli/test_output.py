@@ -9,7 +9,7 @@ from rich.console import Console
 
 from cli.output import BarProgress, Printer, RedactingStream
 from core.logger import redact
-from core.planner import Action
+from core.plan import Action, Kind, Mode
 from core.sync_logic import Failure, SyncResult
 
 BOX_CHARS = set("─│┃━┏┓┗┛┡┩╇╈┼╭╮╰╯")
@@ -34,14 +34,14 @@ def known_secret() -> Iterator[str]:
     redact.clear()
 
 
-def action(lead: str = "7", kind: str = "move_card") -> Action:
+def action(lead: str = "7", kind: Kind = Kind.MOVE_CARD) -> Action:
     return Action(kind=kind, lead_id=lead, name="Ada Lovelace", card_id="a" * 24, from_value="TODO",
                   to_value="DONE", reason="the sheet changed")
 
 
 def test_a_piped_summary_is_plain_readable_text(capsys: pytest.CaptureFixture[str]) -> None:
     printer, buffer = plain_printer()
-    printer.summary(SyncResult(operation="full", created=3, failed=1, messages=["lead 9: unknown status PENDING"]))
+    printer.summary(SyncResult(operation=Mode.FULL, created=3, failed=1, messages=["lead 9: unknown status PENDING"]))
     text = buffer.getvalue()
     assert "\x1b[" not in text and not BOX_CHARS & set(text)
     lines = [line.split() for line in text.splitlines()]
@@ -52,14 +52,14 @@ def test_a_piped_summary_is_plain_readable_text(capsys: pytest.CaptureFixture[st
 
 def test_each_failed_action_is_a_sentence_under_the_summary() -> None:
     printer, buffer = plain_printer()
-    failure = Failure(lead_id="9", name="Ada Lovelace", kind="create_card", error="Trello kept failing.")
-    printer.summary(SyncResult(operation="full", failed=1, failures=[failure]))
+    failure = Failure(lead_id="9", name="Ada Lovelace", kind=Kind.CREATE_CARD, error="Trello kept failing.")
+    printer.summary(SyncResult(operation=Mode.FULL, failed=1, failures=[failure]))
     assert "- Could not create a card for Ada Lovelace (lead 9): Trello kept failing." in buffer.getvalue()
 
 
 def test_the_dry_run_table_shows_lead_name_action_change_and_reason() -> None:
     printer, buffer = plain_printer()
-    printer.plan([action()], held=[action("8", "delete_row")])
+    printer.plan([action()], held=[action("8", Kind.DELETE_ROW)])
     text = buffer.getvalue()
     header = next(line for line in text.splitlines() if line.startswith("Lead"))
     assert header.split() == ["Lead", "Name", "Action", "From", "->", "To", "Reason"]

@@ -78,7 +78,7 @@ def test_syncs_converge_without_duplicates_or_lost_edits(initial: list[str], edi
 
         sheet_edits, card_edits = apply_edits(sheet, board, edits)
         result = eng.full_sync()
-        assert result.failed == 0 and result.held_back == 0
+        assert result.failed == 0 and result.held_count == 0
 
         # Settled: a run with no outside change plans nothing and records nothing.
         again = eng.full_sync()

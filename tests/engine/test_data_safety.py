@@ -38,7 +38,7 @@ def test_tripped_guard_writes_nothing_and_every_rerun_holds_until_force_delete(w
     rows_before = world.rows()
     for _ in range(2):  # the second is cron's next run
         result = world.engine().full_sync()
-        assert result.exit_code == 4 and result.held_back == 10
+        assert result.exit_code == 4 and result.held_count == 10
         assert result.created == result.archived == result.sheet_updated == 0
         assert writes(world) == [], writes(world)
         assert {c.id: (c.name, c.id_list, c.closed) for c in world.cards(open_only=False)} == cards_before

@@ -173,7 +173,7 @@ def test_mass_deletion_is_held_back_with_exit_code_4(world: World):
     for lead_id in ("1", "2", "3", "4", "5", "7", "8"):
         world.delete_row(lead_id)
     result = world.engine().full_sync()
-    assert (result.archived, result.held_back, result.exit_code) == (0, 7, 4)
+    assert (result.archived, result.held_count, result.exit_code) == (0, 7, 4)
     assert len(world.cards()) == 10 and any("MAX_DELETE_PERCENT" in m for m in result.messages)
     forced = world.engine().full_sync(force_delete=True)
     assert forced.archived == 7 and forced.exit_code == 0
@@ -183,7 +183,7 @@ def test_empty_sheet_archives_nothing(world: World):
     synced(world)
     world.set_rows([])
     result = world.engine().full_sync()
-    assert result.archived == 0 and result.held_back == 10 and len(world.cards()) == 10
+    assert result.archived == 0 and result.held_count == 10 and len(world.cards()) == 10
 
 
 def test_unclean_rows_get_ids_and_statuses_written_back(world: World):

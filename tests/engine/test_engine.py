@@ -126,7 +126,7 @@ def test_guard_holds_back_mass_archiving_with_exit_code_4(tmp_path: Path):
     eng.full_sync()
     sheet.rows = sheet.rows[:2]
     result = eng.full_sync()
-    assert (result.held_back, result.archived, result.exit_code) == (4, 0, 4)
+    assert (result.held_count, result.archived, result.exit_code) == (4, 0, 4)
     assert len(board.open_cards()) == 6
     forced = eng.full_sync(force_delete=True)
     assert forced.archived == 4 and forced.exit_code == 0

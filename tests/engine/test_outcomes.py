@@ -5,7 +5,7 @@ import threading
 
 import requests
 
-from core.planner import CREATE_CARD, MOVE_CARD, WRITE_STATUS
+from core.plan import Kind
 from core.sync_logic import Outcome
 from tests.engine.conftest import World
 
@@ -29,7 +29,7 @@ def _listened(world: World) -> tuple[list[Outcome], list[str]]:
 
 def test_every_card_made_is_reported_with_its_id_from_the_thread_running_the_sync(world: World) -> None:
     seen, threads = _listened(world)
-    created = [o for o in seen if o.action.kind == CREATE_CARD]
+    created = [o for o in seen if o.action.kind == Kind.CREATE_CARD]
     assert len(created) == 10 and all(o.ok and o.card_id for o in created)
     assert {o.card_id for o in created} == {c.id for c in world.cards()}
     assert set(threads) == {threading.current_thread().name}
@@ -45,8 +45,8 @@ def test_moves_status_writes_and_failures_are_reported_as_they_happen(world: Wor
     world.set_status("4", "CONTACTED")
     seen, _ = _listened(world)
     by_kind = {(o.action.kind, o.action.lead_id): o for o in seen}
-    assert by_kind[(WRITE_STATUS, "2")].ok
-    moves = [o for o in seen if o.action.kind == MOVE_CARD]
+    assert by_kind[(Kind.WRITE_STATUS, "2")].ok
+    moves = [o for o in seen if o.action.kind == Kind.MOVE_CARD]
     assert len(moves) == 2 and sum(1 for o in moves if not o.ok) == 1
     failed = next(o for o in moves if not o.ok)
     assert failed.error

@@ -6,19 +6,8 @@ from typing import Optional
 import pytest
 
 from core.models import BoardSnapshot, Card, CellUpdate, Lead, Link, SheetSnapshot, StatusMap, fields_hash
-from core.planner import (
-    ARCHIVE_CARD,
-    ASSIGN_ID,
-    CREATE_CARD,
-    DELETE_ROW,
-    MOVE_CARD,
-    UPDATE_CARD,
-    WRITE_CARD_ID,
-    WRITE_STATUS,
-    Plan,
-    PlanOptions,
-    plan,
-)
+from core.plan import Kind, Mode, Plan, PlanOptions
+from core.planner import plan
 
 LISTS = {"TODO": "l1", "IN_PROGRESS": "l2", "DONE": "l3", "LOST": "l4", "Ideas": "l5"}
 
@@ -78,7 +67,7 @@ def synced(id: str, n: int, status: str = "NEW", **lead_kw: object) -> tuple[Lea
 def test_new_lead_gets_a_card_in_the_list_for_its_status():
     p = run([lead("1", "CONTACTED")], [], {})
     (a,) = p.actions
-    assert (a.kind, a.list_name, a.title) == (CREATE_CARD, "IN_PROGRESS", "Follow-up: Lead 1")
+    assert (a.kind, a.list_name, a.title) == (Kind.CREATE_CARD, "IN_PROGRESS", "Follow-up: Lead 1")
     assert a.desc == "Lead ID: 1\nEmail: a@x.io\nSource: web"
     assert p.links_after["1"].status == "CONTACTED" and p.links_after["1"].card_id == ""
 
@@ -99,7 +88,7 @@ def test_changed_email_refreshes_the_managed_block_and_keeps_user_notes():
     changed = lead("1", email="new@x.io", card=cid(1))
     p = run([changed], [c], {"1": ln})
     (a,) = p.actions
-    assert a.kind == UPDATE_CARD and a.title is None
+    assert a.kind == Kind.UPDATE_CARD and a.title is None
     assert a.desc == "Lead ID: 1\nEmail: new@x.io\nSource: web\n\nCall after lunch"
     assert p.links_after["1"].fields == changed.fields_hash
 
@@ -107,7 +96,7 @@ def test_changed_email_refreshes_the_managed_block_and_keeps_user_notes():
 def test_renamed_lead_renames_the_card():
     ld, c, ln = synced("1", 1)
     p = run([lead("1", name="Ann Smith", card=cid(1))], [c], {"1": ln})
-    assert [(a.kind, a.title) for a in p.actions] == [(UPDATE_CARD, "Follow-up: Ann Smith")]
+    assert [(a.kind, a.title) for a in p.actions] == [(Kind.UPDATE_CARD, "Follow-up: Ann Smith")]
 
 
 def test_card_title_edited_in_trello_is_left_alone_when_the_sheet_fields_did_not_change():
@@ -120,7 +109,7 @@ def test_sheet_status_change_moves_the_card():
     ld, c, ln = synced("1", 1)
     p = run([lead("1", "QUALIFIED", card=cid(1))], [c], {"1": ln})
     (a,) = p.actions
-    assert (a.kind, a.from_value, a.to_value, a.card_id) == (MOVE_CARD, "TODO", "DONE", cid(1))
+    assert (a.kind, a.from_value, a.to_value, a.card_id) == (Kind.MOVE_CARD, "TODO", "DONE", cid(1))
     assert p.links_after["1"].status == "QUALIFIED"
 
 
@@ -128,7 +117,7 @@ def test_card_move_writes_the_status_to_the_sheet():
     ld, c, ln = synced("1", 1)
     p = run([ld], [card(1, "1", "IN_PROGRESS")], {"1": ln})
     (a,) = p.actions
-    assert a.kind == WRITE_STATUS and a.cells == [CellUpdate(ld.row, "status", "CONTACTED")]
+    assert a.kind == Kind.WRITE_STATUS and a.cells == [CellUpdate(ld.row, "status", "CONTACTED")]
     assert p.links_after["1"].status == "CONTACTED"
 
 
@@ -139,8 +128,8 @@ def test_both_changed_to_the_same_status_only_records_the_baseline():
     assert p.links_after["1"].status == "CONTACTED"
 
 
-@pytest.mark.parametrize("winner,kind,baseline", [("trello", WRITE_STATUS, "QUALIFIED"),
-                                                   ("sheet", MOVE_CARD, "CONTACTED")])
+@pytest.mark.parametrize("winner,kind,baseline", [("trello", Kind.WRITE_STATUS, "QUALIFIED"),
+                                                   ("sheet", Kind.MOVE_CARD, "CONTACTED")])
 def test_both_changed_differently_follows_conflict_winner_and_is_reported(winner, kind, baseline):
     ld, c, ln = synced("1", 1)
     p = run([lead("1", "CONTACTED", card=cid(1))], [card(1, "1", "DONE")], {"1": ln}, conflict_winner=winner)
@@ -159,7 +148,7 @@ def test_card_in_an_unmapped_list_leaves_the_sheet_alone_and_warns():
 def test_sheet_change_still_moves_a_card_out_of_an_unmapped_list():
     ld, c, ln = synced("1", 1)
     p = run([lead("1", "LOST", card=cid(1))], [card(1, "1", "Ideas")], {"1": ln})
-    assert [(a.kind, a.to_value) for a in p.actions] == [(MOVE_CARD, "LOST")]
+    assert [(a.kind, a.to_value) for a in p.actions] == [(Kind.MOVE_CARD, "LOST")]
 
 
 def test_archived_card_gets_no_status_sync_is_reported_and_keeps_its_link():
@@ -175,28 +164,28 @@ def test_deleted_card_deletes_an_unchanged_row():
     p = run([ld] + [o[0] for o in others], [o[1] for o in others],
             {"1": ln, **{o[0].id: o[2] for o in others}})
     (a,) = p.actions
-    assert a.kind == DELETE_ROW and a.lead == ld
+    assert a.kind == Kind.DELETE_ROW and a.lead == ld
     assert p.links_after == {"1": None}
 
 
 def test_deleted_card_with_changed_row_gets_a_new_card_modified_beats_deleted():
     ld, c, ln = synced("1", 1)
     p = run([lead("1", "CONTACTED", card=cid(1))], [], {"1": ln})
-    assert [(a.kind, a.list_name) for a in p.actions] == [(CREATE_CARD, "IN_PROGRESS")]
+    assert [(a.kind, a.list_name) for a in p.actions] == [(Kind.CREATE_CARD, "IN_PROGRESS")]
     assert "modified beats deleted" in p.actions[0].reason
 
 
 def test_deleted_card_with_changed_email_gets_a_new_card():
     ld, c, ln = synced("1", 1)
     p = run([lead("1", email="new@x.io", card=cid(1))], [], {"1": ln})
-    assert kinds(p) == [CREATE_CARD]
+    assert kinds(p) == [Kind.CREATE_CARD]
 
 
 def test_deleted_row_archives_its_open_card_and_drops_the_link():
     keep = [synced(str(i), i) for i in range(2, 6)]
     _, c, ln = synced("1", 1)
     p = run([k[0] for k in keep], [c] + [k[1] for k in keep], {"1": ln, **{k[0].id: k[2] for k in keep}})
-    assert [(a.kind, a.card_id) for a in p.actions] == [(ARCHIVE_CARD, cid(1))]
+    assert [(a.kind, a.card_id) for a in p.actions] == [(Kind.ARCHIVE_CARD, cid(1))]
     assert p.links_after == {"1": None}
 
 
@@ -218,19 +207,19 @@ def test_unlinked_card_with_marker_and_no_row_is_reported_as_orphan():
 def test_card_named_in_the_trello_card_id_column_is_adopted_not_duplicated():
     c = Card(cid(5), "Follow-up: Lead 1", "old notes", "l1", "TODO")
     p = run([lead("1", card=cid(5))], [c], {})
-    assert CREATE_CARD not in kinds(p)
+    assert Kind.CREATE_CARD not in kinds(p)
     assert p.links_after["1"].card_id == cid(5)
     (a,) = p.actions  # the missing managed block is written, keeping the notes
-    assert a.kind == UPDATE_CARD and a.desc.endswith("\n\nold notes") and a.desc.startswith("Lead ID: 1\n")
+    assert a.kind == Kind.UPDATE_CARD and a.desc.endswith("\n\nold notes") and a.desc.startswith("Lead ID: 1\n")
 
 
 def test_card_with_the_lead_marker_is_adopted_and_the_column_written():
     p = run([lead("1")], [card(3, "1")], {})
-    assert [(a.kind, a.to_value) for a in p.actions] == [(WRITE_CARD_ID, cid(3))]
+    assert [(a.kind, a.to_value) for a in p.actions] == [(Kind.WRITE_CARD_ID, cid(3))]
     assert p.links_after["1"] == Link(cid(3), "NEW", lead("1").fields_hash)
 
 
-@pytest.mark.parametrize("winner,kind", [("trello", WRITE_STATUS), ("sheet", MOVE_CARD)])
+@pytest.mark.parametrize("winner,kind", [("trello", Kind.WRITE_STATUS), ("sheet", Kind.MOVE_CARD)])
 def test_adopted_card_with_a_different_status_is_decided_by_conflict_winner(winner, kind):
     p = run([lead("1", "NEW", card=cid(3))], [card(3, "1", "DONE")], {}, conflict_winner=winner)
     assert kinds(p) == [kind] and len(p.conflicts) == 1
@@ -240,7 +229,7 @@ def test_two_cards_with_one_marker_adopt_the_oldest_and_report_the_other():
     p = run([lead("1")], [card(9, "1"), card(4, "1")], {})
     assert p.links_after["1"].card_id == cid(4)
     assert p.duplicate_cards == [cid(9)]
-    assert CREATE_CARD not in kinds(p)
+    assert Kind.CREATE_CARD not in kinds(p)
 
 
 def test_card_linked_to_another_lead_is_not_adopted_through_a_copied_column():
@@ -258,24 +247,24 @@ def test_copied_card_id_of_a_lead_still_in_the_sheet_is_not_taken_even_for_the_s
 def test_linked_lead_with_blank_card_id_column_gets_it_written_back():
     ld, c, ln = synced("1", 1)
     p = run([lead("1")], [c], {"1": ln})
-    assert [(a.kind, a.cells) for a in p.actions] == [(WRITE_CARD_ID, [CellUpdate(2, "trello_card_id", cid(1))])]
+    assert [(a.kind, a.cells) for a in p.actions] == [(Kind.WRITE_CARD_ID, [CellUpdate(2, "trello_card_id", cid(1))])]
 
 
 # -- unclean input ---------------------------------------------------------------------------
 
 def test_row_with_a_name_but_no_id_gets_the_next_free_id_written_back():
     p = run([lead("3"), Lead(row=5, id="", name="Bo", email="", status="NEW", source="")], [], {"7": link(7)})
-    assign = [a for a in p.actions if a.kind == ASSIGN_ID]
+    assign = [a for a in p.actions if a.kind == Kind.ASSIGN_ID]
     # 7 is still used by a link, so the new id is 8
     assert [a.cells for a in assign] == [[CellUpdate(5, "id", "8")]]
-    assert any(a.kind == CREATE_CARD and a.lead_id == "8" for a in p.actions)
+    assert any(a.kind == Kind.CREATE_CARD and a.lead_id == "8" for a in p.actions)
 
 
 def test_blank_status_is_new_and_written_back():
     p = run([lead("1", status="  ")], [], {})
-    assert [(a.kind, a.cells) for a in p.actions if a.kind == WRITE_STATUS] == [
-        (WRITE_STATUS, [CellUpdate(2, "status", "NEW")])]
-    assert [a.list_name for a in p.actions if a.kind == CREATE_CARD] == ["TODO"]
+    assert [(a.kind, a.cells) for a in p.actions if a.kind == Kind.WRITE_STATUS] == [
+        (Kind.WRITE_STATUS, [CellUpdate(2, "status", "NEW")])]
+    assert [a.list_name for a in p.actions if a.kind == Kind.CREATE_CARD] == ["TODO"]
 
 
 def test_status_is_trimmed_and_case_insensitive():
@@ -307,8 +296,8 @@ def test_two_rows_with_one_id_are_both_skipped_and_not_counted_as_deleted():
 def test_blank_rows_are_ignored_and_do_not_shift_row_numbers():
     blank = Lead(row=3, id="", name="", email="", status="", source="")
     p = run([lead("1", "NEW", row=2), blank, lead("2", " ", row=4)], [], {})
-    assert [a.cells for a in p.actions if a.kind == WRITE_STATUS] == [[CellUpdate(4, "status", "NEW")]]
-    assert sorted(a.lead_id for a in p.actions if a.kind == CREATE_CARD) == ["1", "2"]
+    assert [a.cells for a in p.actions if a.kind == Kind.WRITE_STATUS] == [[CellUpdate(4, "status", "NEW")]]
+    assert sorted(a.lead_id for a in p.actions if a.kind == Kind.CREATE_CARD) == ["1", "2"]
 
 
 # -- guards ----------------------------------------------------------------------------------
@@ -321,33 +310,33 @@ def _linked(n: int) -> tuple[list[Lead], list[Card], dict[str, Link]]:
 def test_empty_sheet_with_links_archives_nothing_and_keeps_links():
     leads, cards, links = _linked(3)
     p = run([], cards, links)
-    assert p.actions == [] and len(p.held_back) == 3 and "sheet reads as empty" in p.guard
+    assert p.actions == [] and len(p.held) == 3 and "sheet reads as empty" in p.guard
     assert p.links_after == {}
 
 
 def test_empty_board_with_links_deletes_no_row():
     leads, cards, links = _linked(3)
     p = run(leads, [], links)
-    assert DELETE_ROW not in kinds(p) and len(p.held_back) == 3 and "board reads as empty" in p.guard
+    assert Kind.DELETE_ROW not in kinds(p) and len(p.held) == 3 and "board reads as empty" in p.guard
 
 
 def test_deletions_above_max_delete_percent_are_held_back():
     leads, cards, links = _linked(6)
     p = run(leads[:2], cards, links)
-    assert p.actions == [] and len(p.held_back) == 4 and "MAX_DELETE_PERCENT" in p.guard
+    assert p.actions == [] and len(p.held) == 4 and "MAX_DELETE_PERCENT" in p.guard
     assert p.links_after == {}
 
 
 def test_force_delete_lets_deletions_above_the_limit_through():
     leads, cards, links = _linked(6)
     p = run(leads[:2], cards, links, force_delete=True)
-    assert kinds(p).count(ARCHIVE_CARD) == 4 and p.guard is None
+    assert kinds(p).count(Kind.ARCHIVE_CARD) == 4 and p.guard is None
 
 
 def test_two_deletions_pass_the_percent_guard_even_above_the_limit():
     leads, cards, links = _linked(3)
     p = run(leads[:1], cards, links)
-    assert kinds(p).count(ARCHIVE_CARD) == 2 and p.guard is None
+    assert kinds(p).count(Kind.ARCHIVE_CARD) == 2 and p.guard is None
 
 
 # -- other modes -------------------------------------------------------------------------------
@@ -355,42 +344,42 @@ def test_two_deletions_pass_the_percent_guard_even_above_the_limit():
 def test_initial_sync_creates_missing_cards_adopts_and_never_deletes():
     ld, c, ln = synced("1", 1)
     p = run([lead("2", "QUALIFIED"), lead("3", "LOST"), lead("4", card=cid(4))],
-            [card(4, "4", "DONE"), c], {"1": ln}, mode="initial")
-    assert [(a.kind, a.lead_id) for a in p.actions] == [(CREATE_CARD, "2")]
+            [card(4, "4", "DONE"), c], {"1": ln}, mode=Mode.INITIAL)
+    assert [(a.kind, a.lead_id) for a in p.actions] == [(Kind.CREATE_CARD, "2")]
     assert p.links_after["4"] == Link(cid(4), None, lead("4").fields_hash)  # status left for the full sync
 
 
 def test_push_copies_sheet_status_to_linked_cards_and_creates_nothing():
     ld, c, ln = synced("1", 1)
-    p = run([lead("1", "LOST", card=cid(1)), lead("2")], [card(1, "1", "DONE")], {"1": ln}, mode="push")
-    assert [(a.kind, a.to_value) for a in p.actions] == [(MOVE_CARD, "LOST")]
+    p = run([lead("1", "LOST", card=cid(1)), lead("2")], [card(1, "1", "DONE")], {"1": ln}, mode=Mode.PUSH)
+    assert [(a.kind, a.to_value) for a in p.actions] == [(Kind.MOVE_CARD, "LOST")]
 
 
 def test_pull_copies_card_status_to_the_sheet_and_deletes_nothing():
     ld, c, ln = synced("1", 1)
     _, c2, ln2 = synced("2", 2)
-    p = run([lead("1", "LOST", card=cid(1))], [card(1, "1", "DONE")], {"1": ln, "2": ln2}, mode="pull")
-    assert [(a.kind, a.to_value) for a in p.actions] == [(WRITE_STATUS, "QUALIFIED")]
+    p = run([lead("1", "LOST", card=cid(1))], [card(1, "1", "DONE")], {"1": ln, "2": ln2}, mode=Mode.PULL)
+    assert [(a.kind, a.to_value) for a in p.actions] == [(Kind.WRITE_STATUS, "QUALIFIED")]
 
 
 def test_single_lead_sync_touches_only_that_lead():
     a1, c1, l1 = synced("1", 1)
     a2, c2, l2 = synced("2", 2)
     p = run([lead("1", "DONE".replace("DONE", "QUALIFIED"), card=cid(1)), lead("2", "LOST", card=cid(2))],
-            [c1, c2], {"1": l1, "2": l2}, mode="lead", target="1")
-    assert [(a.kind, a.lead_id, a.to_value) for a in p.actions] == [(MOVE_CARD, "1", "DONE")]
+            [c1, c2], {"1": l1, "2": l2}, mode=Mode.LEAD, target="1")
+    assert [(a.kind, a.lead_id, a.to_value) for a in p.actions] == [(Kind.MOVE_CARD, "1", "DONE")]
 
 
 @pytest.mark.parametrize("target", [cid(2), "2"], ids=["by card id", "by lead id"])
 def test_single_card_sync_copies_that_card_to_its_lead(target):
     a1, c1, l1 = synced("1", 1)
     a2, c2, l2 = synced("2", 2)
-    p = run([a1, a2], [card(1, "1", "DONE"), card(2, "2", "LOST")], {"1": l1, "2": l2}, mode="card", target=target)
-    assert [(a.kind, a.lead_id, a.to_value) for a in p.actions] == [(WRITE_STATUS, "2", "LOST")]
+    p = run([a1, a2], [card(1, "1", "DONE"), card(2, "2", "LOST")], {"1": l1, "2": l2}, mode=Mode.CARD, target=target)
+    assert [(a.kind, a.lead_id, a.to_value) for a in p.actions] == [(Kind.WRITE_STATUS, "2", "LOST")]
 
 
 def test_single_lead_sync_of_an_unknown_id_says_so():
-    p = run([lead("1")], [], {}, mode="lead", target="42")
+    p = run([lead("1")], [], {}, mode=Mode.LEAD, target="42")
     assert p.actions == [] and p.not_found == ["42"] and "42" in p.messages[0]
 
 

@@ -18,6 +18,7 @@ import requests
 
 from core.mapping import MappingStore
 from core.models import marker_lead_id
+from core.plan import Mode
 from core.planner import plan
 from sandbox import Sandbox
 from tests.cli.conftest import issued_access_tokens
@@ -117,8 +118,8 @@ class Rig:
         """What a full sync would still do or report, read through WorkLead's own clients."""
         engine = self.world.engine()
         sheet, board = engine.sheet.read(), engine.board.read()
-        p = plan(sheet, board, MappingStore(self.mapping_file).load().links, engine._options("full"))
-        pending = [f"{a.kind} {a.lead_id}: {a.reason}" for a in p.actions + p.held_back]
+        p = plan(sheet, board, MappingStore(self.mapping_file).load().links, engine._options(Mode.FULL))
+        pending = [f"{a.kind} {a.lead_id}: {a.reason}" for a in p.actions + p.held]
         pending += [f"baseline of {lead_id} would change" for lead_id in p.links_after]
         return pending + p.messages
 
