@@ -16,10 +16,9 @@ from core.text import shown
 
 def sentence(action: Action) -> str:
     """What was done, as one sentence without a full stop; text from cells and cards shown verbatim."""
-    info = KINDS[action.kind]
-    to = shown(action.to_value or "-")
-    return info.done.format(who=_person(action), lead=f"lead {shown(action.lead_id)}", lead_id=shown(action.lead_id),
-                            to=to, before=shown(action.from_value or "-"), list=shown(action.list_name or to),
+    info, lead_id, to = KINDS[action.kind], shown(action.lead_id), shown(action.to_value or "-")
+    return info.done.format(who=_person(action), lead=f"lead {lead_id}", lead_id=lead_id, to=to,
+                            before=shown(action.from_value or "-"), list_name=shown(action.list_name or to),
                             why=info.why.get(action.cause, ""))
 
 

@@ -91,7 +91,7 @@ class KindInfo:
     """What the program knows about one kind of action.
 
     `done` is the console's sentence for a change made, filled with who (the person), lead ("lead 3"),
-    lead_id, before, to, list and why (the `why` phrase for the action's cause); `failed` completes
+    lead_id, before, to, list_name and why (the `why` phrase for the action's cause); `failed` completes
     "Could not ... for <person>".
     """
 
@@ -105,7 +105,7 @@ class KindInfo:
 
 KINDS: dict[Kind, KindInfo] = {
     Kind.CREATE_CARD: KindInfo(
-        Side.BOARD, Count.CREATED, "Created a card for {who} ({lead}) in {list}", "create a card"),
+        Side.BOARD, Count.CREATED, "Created a card for {who} ({lead}) in {list_name}", "create a card"),
     Kind.MOVE_CARD: KindInfo(
         Side.BOARD, Count.MOVED, "Moved {who}'s card ({lead}) from {before} to {to} ({why})", "move the card",
         why={Cause.CHANGED: "the sheet changed", Cause.CONFLICT: "both sides changed; the sheet wins",
