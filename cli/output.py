@@ -10,6 +10,8 @@ cell are shown as visible escapes.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import sys
 import threading
 import time
@@ -27,7 +29,7 @@ from core.control import Wait
 from core.logger import redact
 from core.plan import SUMMARY_LABELS, Action, Mode
 from core.sync_logic import FILE_ONLY, Failure, Outcome, RestoreResult, StatusReport, SyncResult
-from core.text import shown
+from core.text import columns, shown, terminal_lines
 from core.trash import TrashedRow
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ PROGRESS_MIN_ACTIONS = 20
 # Lists longer than this (changes made, the preview, pending changes) show this many and a count.
 SHOWN_ROWS = 20
 PLAIN_WIDTH = 120
+_LINE_END_SPACES = re.compile(r"[ \t]+(?=\r?\n)")
 STOPPING = "Stopping: linking the cards already made... (Ctrl-C again stops at once)"
 
 SUMMARY_ROWS: tuple[tuple[str, str], ...] = tuple((str(count), label) for count, label in SUMMARY_LABELS.items())
@@ -51,16 +54,31 @@ def user_text(value: Any, style: str = "", keep_newlines: bool = False) -> Text:
 
 
 class RedactingStream:
-    """A text stream that masks secrets on the way out and otherwise behaves like its target."""
+    """A text stream that masks secrets on the way out and otherwise behaves like its target.
+
+    Piped (not a terminal), it also drops the spaces that end a line: rich pads table cells to
+    their column's width, and a file or a pipe should not carry that padding.
+    """
 
     def __init__(self, target: TextIO) -> None:
         self._target = target
+        self._trim = not target.isatty()
+        self._held = ""  # spaces that ended the last write: dropped if the line ends there
 
     def write(self, text: str) -> int:
-        self._target.write(redact(text))
+        out = redact(text)
+        if self._trim:
+            out = _LINE_END_SPACES.sub("", self._held + out)
+            kept = out.rstrip(" \t")
+            out, self._held = kept, out[len(kept):]
+        self._target.write(out)
         return len(text)
 
     def flush(self) -> None:
+        # A flush ends a prompt ("Lead ID: "): its space stays.
+        if self._held:
+            self._target.write(self._held)
+            self._held = ""
         self._target.flush()
 
     def isatty(self) -> bool:
@@ -76,11 +94,22 @@ class RedactingStream:
 
 def make_console(stderr: bool = False) -> Console:
     target = sys.stderr if stderr else sys.stdout
-    terminal = target.isatty()
+    # A terminal's own width; piped, COLUMNS when set (rich reads it), else PLAIN_WIDTH.
+    sized = target.isatty() or os.environ.get("COLUMNS", "").strip().isdigit()
     # rich uses only what RedactingStream has (write, flush, isatty, fileno, encoding).
     stream = cast(TextIO, RedactingStream(target))
     return Console(file=stream, highlight=False, soft_wrap=False,
-                   width=None if terminal else PLAIN_WIDTH, force_terminal=None)
+                   width=None if sized else PLAIN_WIDTH, force_terminal=None)
+
+
+def say(console: Console, text: Text, indent: int = 0) -> None:
+    """One message: on a terminal wrapped at spaces to its width (never inside a word, a path or a
+    URL; later lines indented by `indent`); piped, each line whole, for grep and for the reader's pager."""
+    if not console.is_terminal:
+        console.print(text, soft_wrap=True)
+        return
+    for line in terminal_lines(text, console.width, indent):
+        console.print(line, soft_wrap=True)
 
 
 class Printer:
@@ -96,13 +125,13 @@ class Printer:
         return self.out.is_terminal
 
     def line(self, text: str = "", style: Optional[str] = None) -> None:
-        self.out.print(user_text(text, style or "", keep_newlines=True), soft_wrap=True)
+        say(self.out, user_text(text, style or "", keep_newlines=True))
 
     def error(self, text: str) -> None:
-        self.err.print(user_text(text, "bold red", keep_newlines=True), soft_wrap=True)
+        say(self.err, user_text(text, "bold red", keep_newlines=True))
 
     def warn(self, text: str) -> None:
-        self.err.print(user_text(text, "yellow", keep_newlines=True), soft_wrap=True)
+        say(self.err, user_text(text, "yellow", keep_newlines=True))
 
     def ask(self, prompt: str) -> str:
         """A line from stdin; EOFError passes through (the caller treats it as quit)."""
@@ -118,6 +147,15 @@ class Printer:
         return Table(box=style, show_edge=False, header_style="bold" if self.terminal else "",
                      pad_edge=False, **kwargs)
 
+    def _print_table(self, table: Table) -> None:
+        # rich folds a word longer than its column (`CONFLICT_W|INNER`): each column is made at least as
+        # wide as its longest word instead, and a table that cannot fit then runs past the width.
+        for column in table.columns:
+            cells = [column.header, *column.cells]
+            column.min_width = max((columns(word) for cell in cells if isinstance(cell, (str, Text))
+                                    for word in str(cell).split()), default=None)
+        self.out.print(table, crop=False)
+
     # -- results ---------------------------------------------------------------
     def summary(self, result: SyncResult) -> None:
         counts = result.as_counts()
@@ -128,7 +166,7 @@ class Printer:
             value = counts.get(key, 0)
             style = _count_style(key, value) if self.terminal else ""
             table.add_row(user_text(label), user_text(value, style))
-        self.out.print(table)
+        self._print_table(table)
         if result.subject is not None:
             self.line(looked_at(result.subject, result))
         self.bullets(result.messages)
@@ -136,9 +174,9 @@ class Printer:
         self.bullets([f"conflict: {d}" for d in result.conflict_details], style="yellow")
 
     def bullets(self, items: Iterable[str], style: str = "") -> None:
-        """One '- ' line per item, long ones wrapped at words under their own text (never padded)."""
+        """One '- ' line per item, long ones wrapped at words under their own text."""
         for item in items:
-            self.out.print(user_text(f"- {item}", style), soft_wrap=not self.terminal)
+            say(self.out, user_text(f"- {item}", style), indent=2)
 
     def actions_done(self, outcomes: list[Outcome], log_file: Optional[Path]) -> None:
         """One sentence per change, in lead-id order; the first SHOWN_ROWS, then how many more and where."""
@@ -173,7 +211,7 @@ class Printer:
         for action, note in shown_rows:
             table.add_row(user_text(action.lead_id), user_text(action.name), user_text(action.kind + note),
                           user_text(change_text(action)), user_text(action.reason))
-        self.out.print(table)
+        self._print_table(table)
         if len(rows) > len(shown_rows):
             self.line(f"and {len(rows) - len(shown_rows)} more (see `python main.py sync --dry-run --all`)")
 
@@ -192,7 +230,7 @@ class Printer:
                 ("Last run's conflicts", _listing(report.last_conflicts))]
         for label, value in rows:
             table.add_row(user_text(label), user_text(value))
-        self.out.print(table)
+        self._print_table(table)
         if report.pending:
             self.plan(report.pending, title="Pending changes", show_all=show_all)
         self.bullets(report.messages)
@@ -206,7 +244,7 @@ class Printer:
         for row in report.per_status:
             table.add_row(user_text(row.status), user_text(row.list_name or "-"), user_text(row.leads),
                           user_text(row.linked), user_text(row.leads - row.linked))
-        self.out.print(table)
+        self._print_table(table)
 
     def trash(self, rows: list[TrashedRow]) -> None:
         """What `restore` can put back, newest first, with when and why each row went."""
@@ -220,7 +258,7 @@ class Printer:
             named = row.by_column
             person = ", ".join(v for v in (named.get("name", ""), named.get("email", "")) if v)
             table.add_row(user_text(row.lead_id), user_text(person), user_text(row.time), user_text(row.reason))
-        self.out.print(table)
+        self._print_table(table)
         self.line("Put rows back with: python main.py restore ID [ID ...]")
 
     def restored(self, result: RestoreResult) -> None:
@@ -240,9 +278,9 @@ class Printer:
             line = Text.assemble(mark, " ", user_text(check.name))
             if check.detail:
                 line.append_text(user_text(f": {check.detail}", keep_newlines=True))
-            self.out.print(line, soft_wrap=True)
+            say(self.out, line, indent=len("OK   "))
             if not check.ok and check.fix:
-                self.out.print(user_text(f"      fix: {check.fix}", keep_newlines=True), soft_wrap=True)
+                say(self.out, user_text(f"      fix: {check.fix}", keep_newlines=True), indent=len("      fix: "))
 
 
 class BarProgress:
@@ -288,7 +326,7 @@ class BarProgress:
             busy = self._wait is not None and self._wait[1] > now
             self._wait = (wait, now + wait.seconds)
         if self._bar is None and not busy:
-            self._console.print(user_text(wait.describe().capitalize() + "..."), soft_wrap=True)
+            say(self._console, user_text(wait.describe().capitalize() + "..."))
 
     def stopping(self) -> None:
         """The first Ctrl-C of a run: said at once, and logged."""
@@ -300,7 +338,7 @@ class BarProgress:
         with self._lock:
             self._note = text
         console = self._bar.console if self._bar is not None else self._console
-        console.print(user_text(text, "yellow"), soft_wrap=True)
+        say(console, user_text(text, "yellow"))
 
     def state(self) -> str:
         with self._lock:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable, Optional
 
-from core.text import shown
+from core.text import shown, terminal_lines
 
 MASK = "***"
 # Loggers whose INFO lines belong on the console; everything else needs WARNING.
@@ -231,7 +231,7 @@ class _LogFileHandler(logging.FileHandler):
         error = sys.exc_info()[1]
         why = getattr(error, "strerror", None) or error
         try:
-            sys.stderr.write(f"WARNING: the log file {self.baseFilename} cannot be written ({why}); "
+            sys.stderr.write(f"The log file {self.baseFilename} cannot be written ({why}); "
                              f"the run carries on without it.\n")
         except (OSError, ValueError):
             pass
@@ -285,7 +285,8 @@ class _StyledHandler(logging.Handler):
         style = "bold red" if record.levelno >= logging.ERROR else "yellow" if record.levelno >= logging.WARNING \
             else ""
         try:
-            self._console.print(Text(self.format(record), style=style))
+            for line in terminal_lines(Text(self.format(record), style=style), self._console.width):
+                self._console.print(line, soft_wrap=True)
         except Exception:
             self.handleError(record)
 

@@ -8,7 +8,11 @@ escapes (`\\x1b`, `\\n`); on a card they become spaces.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
+from typing import Iterator
+
+from rich.text import Text
 
 # Bidirectional embeddings, overrides and isolates, and the line and paragraph
 # separators: not control characters to Python, but they reorder or break a line.
@@ -42,3 +46,34 @@ def shown(value: object, keep_newlines: bool = False) -> str:
 def one_line(value: str) -> str:
     """`value` with every control character (newlines included) turned into a space, trimmed."""
     return "".join(" " if _unsafe(c) else c for c in value).strip()
+
+
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes: wide (East Asian) characters two, combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def word_breaks(line: str, width: int, indent: int = 0) -> list[int]:
+    """Where one line breaks to fit `width` columns, each later line indented by `indent` columns.
+
+    Breaks fall only at spaces, so a word, a path or a URL is never split: a word longer than a
+    line keeps a line of its own and overflows it. Each offset is where a later line's first word
+    starts; the spaces before it end the previous line and are dropped by the caller.
+    """
+    breaks: list[int] = []
+    start, room = 0, width
+    for word in re.finditer(r"\S+", line):
+        if columns(line[start:word.end()]) > room and line[start:word.start()].strip():
+            breaks.append(word.start())
+            start, room = word.start(), max(width - indent, 1)
+    return breaks
+
+
+def terminal_lines(text: Text, width: int, indent: int = 0) -> Iterator[Text]:
+    """`text` as the lines a terminal of `width` columns shows, broken by word_breaks(), each printed
+    as it is (rich's soft wrap), so a word longer than the terminal overflows instead of being cut."""
+    for line in text.split("\n", allow_blank=True):
+        for n, part in enumerate(line.divide(word_breaks(line.plain, width, indent))):
+            part.rstrip()
+            yield Text(" " * indent) + part if n else part

@@ -62,6 +62,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("FORCE_COLOR", None)
+    # Piped output takes its width from COLUMNS when set, and xdist's workers set 80: tests choose their own.
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
     env.update(extra)
     return env
 

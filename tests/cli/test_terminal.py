@@ -15,8 +15,9 @@ from typing import Iterator
 import pexpect  # type: ignore[import-untyped]
 import pytest
 import requests
+from rich.cells import cell_len as columns
 
-from tests.cli.conftest import MAIN, Cli, add_leads, board_cards, delete_cards
+from tests.cli.conftest import MAIN, Cli, add_leads, board_cards, delete_cards, trello, write_sheet
 
 ACK_WITHIN = 2.0  # the issue asks for 0.5 s; 2 s leaves room for a loaded machine
 STOPPED_WITHIN = 6.0  # the limiter's wait is a 10 s window: a run that waited it out would miss this
@@ -162,3 +163,31 @@ def test_the_held_back_question_says_what_y_and_n_do_and_n_says_what_was_kept(cl
     choose(menu, "n")
     menu.expect_exact(PROMPT)
     assert f"Kept: none of the {linked - 2} rows or cards was deleted or archived." in " ".join(seen(menu).split())
+
+
+def test_on_a_narrow_terminal_long_lines_break_between_words_and_a_long_path_keeps_a_line_of_its_own(
+        cli: Cli) -> None:
+    assert cli("sync").code == 0
+    write_sheet(cli.sandbox, 2, 4, ["QUALIFIED"])  # lead 1 changed in the sheet and in Trello: a conflict line
+    with cli.sandbox.lock:
+        model = trello(cli.sandbox).model
+        card = next(c for c in model.cards_of_board(cli.sandbox.creds.board_id) if c.name.endswith("Schneider"))
+        model.move_card(card.id, model.list_named("IN_PROGRESS", cli.sandbox.creds.board_id).id)
+    cli.mapping_file.write_text("{ damaged")  # a logged warning naming a path longer than the terminal
+    width = 60
+    child = pexpect.spawn(sys.executable, [str(MAIN), "sync"], cwd=str(cli.workdir), encoding="utf-8", timeout=60,
+                          env={**cli.env, "COLUMNS": str(width), "LINES": "40"}, dimensions=(40, width))
+    try:
+        child.expect(pexpect.EOF)
+        out = seen(child)
+    finally:
+        child.close(force=True)
+    lines = out.replace("\r\n", "\n").split("\n")
+    # Longer than the terminal is a single word (the path) or nothing: the terminal never cuts a word.
+    assert not [line for line in lines if columns(line) > width and len(line.split()) > 1], out
+    assert any(line.strip() == str(cli.mapping_file) for line in lines), out
+    flat = " ".join(out.split())  # each word whole: joined back, the sentences read as written
+    assert f"The mapping file {cli.mapping_file} could not be read" in flat, out
+    assert "rebuilt from the sheet's trello_card_id column and the card markers." in flat, out
+    assert "- conflict: Lead 1 (Maria Schneider): sheet says QUALIFIED, Trello says CONTACTED" in flat, out
+    assert max(columns(line) for line in lines if len(line.split()) > 1) > width - 15  # lines do fill the width

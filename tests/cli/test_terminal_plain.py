@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.cli.conftest import Cli, add_leads
+from tests.cli.conftest import Cli, add_leads, trello, write_sheet
 
 
 def test_version_and_help_say_what_exit_code_1_means(cli: Cli) -> None:
@@ -58,3 +58,35 @@ def test_a_lookup_that_found_nothing_does_not_count_as_a_sync(cli: Cli) -> None:
     assert cli("lead", "1").code == 0
     assert json.loads(cli.mapping_file.read_text())["sync_count"] == count + 1
 
+
+
+def move_card_of(cli: Cli, lead_id: str, list_name: str) -> None:
+    """Drag a lead's card to another list, as a user would in Trello."""
+    with cli.sandbox.lock:
+        model = trello(cli.sandbox).model
+        card = next(c for c in model.cards_of_board(cli.sandbox.creds.board_id, "all")
+                    if c.desc.startswith(f"Lead ID: {lead_id}\n"))
+        model.move_card(card.id, model.list_named(list_name, cli.sandbox.creds.board_id).id)
+
+
+def test_piped_output_is_never_padded_and_no_word_is_split_at_120_or_60_columns(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    write_sheet(cli.sandbox, 2, 4, ["QUALIFIED"])  # lead 1 in the sheet ...
+    move_card_of(cli, "1", "IN_PROGRESS")  # ... and its card in Trello: a conflict, CONFLICT_WINNER named
+    add_leads(cli.sandbox, 3)
+    commands = [("status",), ("sync", "--dry-run"), ("doctor",), ("--help",)]
+    # As wide as nothing ever wraps: every word whole, the vocabulary the narrower runs must keep to.
+    words = {command: set(cli(*command, COLUMNS="1000").out.split()) for command in commands}
+    assert "(CONFLICT_WINNER=trello)" in words[("sync", "--dry-run")]
+    for columns in ("120", "60"):
+        for command in commands:
+            out = cli(*command, COLUMNS=columns).out
+            padded = [line for line in out.splitlines() if line != line.rstrip()]
+            assert not padded, (columns, command, padded)
+            split = set(out.split()) - words[command]
+            assert not split, (columns, command, split, out)
+    synced = cli("sync", COLUMNS="60")
+    assert synced.code == 0 and not [line for line in synced.out.splitlines() if line != line.rstrip()]
+    # Piped, a long line stays one line (grep finds it whole), wider than the 60 columns.
+    conflict = re.search(r"^- conflict: Lead 1 \(Maria Schneider\): .* the sheet gets CONTACTED\.$", synced.out, re.M)
+    assert conflict and len(conflict.group(0)) > 60, synced.out
