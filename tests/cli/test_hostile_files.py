@@ -113,6 +113,7 @@ def test_a_full_log_disk_is_one_warning_and_the_sync_carries_on(cli: Cli) -> Non
     assert run.code == 0, run.out
     assert "--- Logging error ---" not in run.out and "Traceback" not in run.out
     assert run.out.count("cannot be written") == 1 and "carries on" in run.out
+    assert "WARNING" not in run.out  # one style for warnings: the sentence alone
     assert "Created" in run.out
 
 

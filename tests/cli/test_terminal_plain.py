@@ -85,7 +85,10 @@ def test_piped_output_is_never_padded_and_no_word_is_split_at_120_or_60_columns(
             assert not padded, (columns, command, padded)
             split = set(out.split()) - words[command]
             assert not split, (columns, command, split, out)
+    cli.mapping_file.write_text("{ damaged")  # a logged warning, on the console as the sentence alone
     synced = cli("sync", COLUMNS="60")
+    assert re.search(r"^The mapping file \S+ could not be read", synced.out, re.M), synced.out
+    assert not re.search(r"^(WARNING|INFO|ERROR)\b", synced.out, re.M | re.I), synced.out
     assert synced.code == 0 and not [line for line in synced.out.splitlines() if line != line.rstrip()]
     # Piped, a long line stays one line (grep finds it whole), wider than the 60 columns.
     conflict = re.search(r"^- conflict: Lead 1 \(Maria Schneider\): .* the sheet gets CONTACTED\.$", synced.out, re.M)
