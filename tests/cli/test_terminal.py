@@ -170,7 +170,7 @@ def test_on_a_narrow_terminal_long_lines_break_between_words_and_a_long_path_kee
     assert cli("sync").code == 0
     write_sheet(cli.sandbox, 2, 4, ["QUALIFIED"])  # lead 1 changed in the sheet and in Trello: a conflict line
     with cli.sandbox.lock:
-        model = trello(cli.sandbox).model
+        model = trello(cli.sandbox).backend
         card = next(c for c in model.cards_of_board(cli.sandbox.creds.board_id) if c.name.endswith("Schneider"))
         model.move_card(card.id, model.list_named("IN_PROGRESS", cli.sandbox.creds.board_id).id)
     cli.mapping_file.write_text("{ damaged")  # a logged warning naming a path longer than the terminal

@@ -63,7 +63,7 @@ def test_a_lookup_that_found_nothing_does_not_count_as_a_sync(cli: Cli) -> None:
 def move_card_of(cli: Cli, lead_id: str, list_name: str) -> None:
     """Drag a lead's card to another list, as a user would in Trello."""
     with cli.sandbox.lock:
-        model = trello(cli.sandbox).model
+        model = trello(cli.sandbox).backend
         card = next(c for c in model.cards_of_board(cli.sandbox.creds.board_id, "all")
                     if c.desc.startswith(f"Lead ID: {lead_id}\n"))
         model.move_card(card.id, model.list_named(list_name, cli.sandbox.creds.board_id).id)
