@@ -9,8 +9,10 @@ from typing import Any, Callable
 
 from sandbox.google.a1 import Cells
 from sandbox.google.exceptions import invalid_argument
-from sandbox.google.models import Spreadsheet, Worksheet, protected_json
-from sandbox.google.objects import BasicFilter, grid_range_from_json, grid_range_json
+from sandbox.google.models import Spreadsheet
+from sandbox.google.objects import BasicFilter, grid_range_from_json
+from sandbox.google.serializers import named_range_json, protected_json
+from sandbox.google.worksheet import Worksheet
 
 Reply = dict[str, Any]
 
@@ -26,10 +28,6 @@ def add_named_range(book: Spreadsheet, spec: dict[str, Any]) -> Reply:
     created = book.add_named_range(str(named.get("name") or ""), sheet.sheet_id, cells, named.get("namedRangeId"))
     return {"addNamedRange": {"namedRange": named_range_json(created.named_range_id, created.name,
                                                              created.sheet_id, created.cells)}}
-
-
-def named_range_json(named_range_id: str, name: str, sheet_id: int, cells: Cells) -> dict[str, Any]:
-    return {"namedRangeId": named_range_id, "name": name, "range": grid_range_json(sheet_id, cells)}
 
 
 def delete_named_range(book: Spreadsheet, spec: dict[str, Any]) -> Reply:

@@ -5,7 +5,10 @@ from typing import Any
 
 from sandbox.google.exceptions import fault, not_found
 from sandbox.google.models import GoogleBackend, Spreadsheet
-from sandbox.google.responses import GoogleResponses
+from sandbox.google.responses.drive import DriveResponses
+from sandbox.google.responses.oauth import OAuthResponses
+from sandbox.google.responses.sheets import SheetsResponses
+from sandbox.google.responses.values import ValuesResponses
 from sandbox.google.urls import DRIVE, OAUTH, SHEETS, drive_paths, oauth_paths, sheets_paths
 from sandbox.web import Request, Response, Router, json_response
 
@@ -38,16 +41,17 @@ class GoogleService:
     def __init__(self, context: Any) -> None:
         self.context = context
         self.backend = GoogleBackend()
-        self._responses = GoogleResponses(self.backend, context)
 
     def register(self, router: Router) -> None:
         # The token endpoint answers for itself; the APIs need a bearer token, and Sheets counts its quota.
-        for method, pattern, handler in oauth_paths(self._responses):
+        for method, pattern, handler in oauth_paths(OAuthResponses(self.backend, self.context)):
             router.add(method, pattern, handler, OAUTH)
-        for method, pattern, handler in sheets_paths(self._responses):
-            router.add(method, pattern, self._responses.api(handler, sheets_quota=True), SHEETS)
-        for method, pattern, handler in drive_paths(self._responses):
-            router.add(method, pattern, self._responses.api(handler, sheets_quota=False), DRIVE)
+        sheets = SheetsResponses(self.backend, self.context)
+        for method, pattern, handler in sheets_paths(sheets, ValuesResponses(self.backend, self.context)):
+            router.add(method, pattern, sheets.api(handler, sheets_quota=True), SHEETS)
+        drive = DriveResponses(self.backend, self.context)
+        for method, pattern, handler in drive_paths(drive):
+            router.add(method, pattern, drive.api(handler, sheets_quota=False), DRIVE)
 
     @staticmethod
     def fault_body(status: int) -> Any:
