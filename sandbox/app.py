@@ -1,134 +1,34 @@
 """The sandbox server: one loopback port serving Google's and Trello's paths.
 
-It owns what the two services share: the generated credentials, persistence
-of their models under `data/sandbox/`, the control endpoints under
-`/_sandbox/`, faults, limits and the request log.
+It wires together what the two services share: the generated credentials,
+persistence of their backends under `data/sandbox/`, the guard, the control
+endpoints under `/_sandbox/`, faults, limits and the request log.
 """
 from __future__ import annotations
 
 import json
 import os
-import secrets as pysecrets
-import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import Any, Optional
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
+from sandbox.control import control
+from sandbox.credentials import load_or_create, point_key_at
 from sandbox.faults import Faults
-from sandbox.folder import FolderLock, SyncRunning, no_sync_running
-from sandbox.guard import Guard, new_token
+from sandbox.folder import FolderLock, atomic_write, no_sync_running
+from sandbox.guard import Guard
 from sandbox.limits import Limits
 from sandbox.requestlog import RequestLog
+from sandbox.services import Context, Service, make_services
 from sandbox.view import WebView
-from sandbox.web import Request, Response, Router, json_response
-from sandbox.webpage import serve_page, serve_view
+from sandbox.web import Request, RequestHandler, Response, Router, Server, json_response
+from sandbox.webpage import serve_page
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # How often the server loop checks for shutdown: stop() waits up to this long (socketserver's
 # default of 0.5 s made every stop, and so every test with a sandbox, half a second slower).
 SHUTDOWN_POLL_SECONDS = 0.02
-SERVICE_ACCOUNT_EMAIL = "worklead-demo@worklead-sandbox.iam.gserviceaccount.com"
-
-
-@dataclass
-class Credentials:
-    """What the sandbox generated on first start and recognises from then on."""
-
-    service_account_email: str
-    private_key_id: str
-    public_key_pem: str
-    trello_key: str
-    trello_token: str
-    spreadsheet_id: str
-    board_id: str
-    # For the control endpoints and the web view (files from before it existed get one on load).
-    sandbox_token: str = ""
-
-    @classmethod
-    def generate(cls, key_path: Path, token_uri: str) -> "Credentials":
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private_pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        public_pem = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
-        creds = cls(service_account_email=SERVICE_ACCOUNT_EMAIL, private_key_id=pysecrets.token_hex(20),
-                    public_key_pem=public_pem, **new_ids())
-        creds.write_key_file(key_path, private_pem, token_uri)
-        return creds
-
-    def write_key_file(self, key_path: Path, private_pem: str, token_uri: str) -> None:
-        info = {
-            "type": "service_account",
-            "project_id": "worklead-sandbox",
-            "private_key_id": self.private_key_id,
-            "private_key": private_pem,
-            "client_email": self.service_account_email,
-            "client_id": "100000000000000000001",
-            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-            "token_uri": token_uri,
-        }
-        atomic_write(key_path, json.dumps(info, indent=2), mode=0o600)
-
-
-def new_ids() -> dict[str, str]:
-    """Fresh Trello credentials, spreadsheet and board ids and sandbox token (everything but the RSA key)."""
-    return {"trello_key": pysecrets.token_hex(16), "trello_token": "ATTA" + pysecrets.token_hex(32),
-            "spreadsheet_id": "1" + pysecrets.token_urlsafe(32)[:43], "board_id": _hex_id(),
-            "sandbox_token": new_token()}
-
-
-def _hex_id() -> str:
-    return f"{int(time.time()):08x}" + pysecrets.token_hex(8)
-
-
-class Context:
-    """What a service model may use from the server: clock, limits, credentials."""
-
-    def __init__(self, creds: Credentials, limits: Limits, on_change: Any) -> None:
-        self.creds = creds
-        self.limits = limits
-        self._on_change = on_change
-
-    @staticmethod
-    def now() -> float:
-        return time.time()
-
-    def mark_dirty(self) -> None:
-        self._on_change()
-
-
-class Service(Protocol):
-    name: str
-    labels: tuple[str, ...]  # the names its routes give its requests in the request log
-
-    def register(self, router: Router) -> None: ...
-    def fault_body(self, status: int) -> Any: ...  # an injected failure's body, as the service writes it
-    def not_found(self, request: Request) -> Response: ...  # no route for the path, or not for the method
-    def to_dict(self) -> dict[str, Any]: ...
-    def load(self, data: dict[str, Any]) -> None: ...
-    def seed_demo(self) -> None: ...
-    def clear(self) -> None: ...
-
-
-def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class Sandbox:
@@ -171,14 +71,14 @@ class Sandbox:
         self._dirty = threading.Event()
         self._flush_lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = _Server((host, port), _Handler)
-        self._httpd.sandbox = self
+        self._httpd = Server((host, port), RequestHandler)
+        self._httpd.app = self
         host_bound, port_bound = self._httpd.server_address[:2]
         self.host, self.port = str(host_bound), int(port_bound)
-        self.creds = self._load_or_create_credentials()
+        self.creds = load_or_create(self.data_dir, self.key_path, f"{self.url}/token")
         self.guard = Guard(self.port, self.creds.sandbox_token)
         self.context = Context(self.creds, self.limits, self._changed)
-        self.services: list[Service] = _make_services(self.context)
+        self.services: list[Service] = make_services(self.context)
         self.router = Router()
         for service in self.services:
             service.register(self.router)
@@ -239,7 +139,7 @@ class Sandbox:
             t = threading.Thread(target=target, daemon=True, name=f"sandbox-{name}")
             t.start()
             self._threads.append(t)
-        self._refresh_token_uri()
+        point_key_at(self.key_path, f"{self.url}/token")
         self.write_env_file()
         self._folder.publish(self.url)
         return self
@@ -278,6 +178,7 @@ class Sandbox:
     def _changed(self) -> None:
         self._dirty.set()  # saved soon
         self.view.changes.bump()  # and shown at once
+
     def reset(self, seed: bool = True) -> None:
         """Back to the demo data (or empty), with the sandbox's own mapping, trash and history emptied.
 
@@ -334,26 +235,6 @@ class Sandbox:
                 service.seed_demo()
         self.flush()
 
-    def _load_or_create_credentials(self) -> Credentials:
-        path = self.data_dir / "credentials.json"
-        if path.exists() and self.key_path.exists():
-            creds = Credentials(**json.loads(path.read_text(encoding="utf-8")))
-            if creds.sandbox_token:
-                return creds
-            creds.sandbox_token = new_token()
-        else:
-            creds = Credentials.generate(self.key_path, f"{self.url}/token")
-        atomic_write(path, json.dumps(asdict(creds), indent=2), mode=0o600)
-        return creds
-
-    def _refresh_token_uri(self) -> None:
-        # The port may change between runs; the key file must name this one.
-        info = json.loads(self.key_path.read_text(encoding="utf-8"))
-        token_uri = f"{self.url}/token"
-        if info.get("token_uri") != token_uri:
-            info["token_uri"] = token_uri
-            atomic_write(self.key_path, json.dumps(info, indent=2), mode=0o600)
-
     # -- dispatch -------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         refusal = self.guard.refusal(request)
@@ -367,7 +248,7 @@ class Sandbox:
             if request.path == "/_sandbox/session" and request.method == "POST":
                 # The page trades the token from its address's fragment for a cookie.
                 return Response(204, b"", "text/plain; charset=utf-8", {"Set-Cookie": self.guard.session_cookie()})
-            return self._control(request)
+            return control(self, request)
         handler, groups, label = self.router.match(request)
         service = self._owner(label)
         rule = self.faults.pick(request)
@@ -398,92 +279,4 @@ class Sandbox:
         front end answers it (Trello's catch-all route claims every path under /1/)."""
         return next((s for s in self.services if label in s.labels), self.services[0])
 
-    def _control(self, request: Request) -> Response:
-        name = request.path[len("/_sandbox/"):].strip("/")
-        method = request.method
-        if name.startswith("view"):
-            return serve_view(self.view, request, name)
-        if name == "requests":
-            if method == "DELETE":
-                self.log.clear()
-                return json_response({"cleared": True})
-            return json_response({"requests": self.log.entries()})
-        if name == "faults":
-            if method == "DELETE":
-                self.faults.clear()
-            elif method == "POST":
-                self.faults.configure(request.json())
-            return json_response(self.faults.as_dict())
-        if name == "limits":
-            if method == "DELETE":
-                self.limits.configure({"enabled": False})
-            elif method == "POST":
-                self.limits.configure(request.json())
-            return json_response(self.limits.as_dict())
-        if name == "reset" and method == "POST":
-            body = request.json() if request.body else {}
-            try:
-                self.reset(seed=bool(body.get("seed", True)) if isinstance(body, dict) else True)
-            except SyncRunning as exc:
-                return json_response({"error": str(exc)}, 409)
-            return json_response({"reset": True})
-        if name == "settings":
-            # Public values only would be safer, but this is a local demo server on
-            # loopback and these are generated, throw-away credentials.
-            return json_response(self.settings())
-        return json_response({"error": f"unknown control endpoint {request.path}"}, 404)
 
-
-def _make_services(context: Context) -> list[Service]:
-    from sandbox.google.service import GoogleService
-    from sandbox.trello.service import TrelloService
-
-    return [GoogleService(context), TrelloService(context)]
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-    sandbox: Sandbox
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that goes away mid-request (killed, timed out) is normal for a server, not a
-        # traceback on the console; anything else still gets socketserver's report.
-        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; without this each keep-alive
-    # request waits on delayed ACKs (about 40 ms).
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass  # the request log is the record; stderr chatter would leak query strings
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        request = Request.build(self.command, self.path, dict(self.headers.items()), body)
-        response = self.server.sandbox.handle(request)
-        if response.drop:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(2)
-            except OSError:
-                pass
-            return
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for k, v in response.headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Optional, Protocol
 from urllib.parse import parse_qs, unquote
 
 Handler = Callable[..., "Response"]
@@ -119,3 +121,54 @@ def aliased(spec: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
     """A control request's body with other spellings of its fields (that callers reasonably use) renamed."""
     return {aliases.get(k, k): v for k, v in spec.items()}
 
+
+class App(Protocol):
+    def handle(self, request: Request) -> Response: ...
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+    app: App
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away mid-request (killed, timed out) is normal for a server, not a
+        # traceback on the console; anything else still gets socketserver's report.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without this each keep-alive
+    # request waits on delayed ACKs (about 40 ms).
+    disable_nagle_algorithm = True
+    server: Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # the request log is the record; stderr chatter would leak query strings
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request.build(self.command, self.path, dict(self.headers.items()), body)
+        response = self.server.app.handle(request)
+        if response.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+            return
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for k, v in response.headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve

@@ -18,7 +18,8 @@ from clients import http
 from core.config import RetryPolicy
 from core.logger import close_logging
 from sandbox import Sandbox
-from sandbox.app import Credentials, atomic_write, new_ids
+from sandbox.credentials import Credentials, new_ids
+from sandbox.folder import atomic_write
 
 # Same attempts as production, tiny waits: tests count requests and outcomes, not seconds.
 FAST_RETRIES = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05, max_retry_after=2.0)
