@@ -7,7 +7,7 @@ from typing import Iterator
 import pytest
 
 from sandbox import Sandbox
-from tests.support import fresh_sandbox, make_credentials
+from tests.support import forget_pacing, fresh_sandbox, make_credentials
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +34,9 @@ def empty_sandbox(tmp_path: Path, sandbox_credentials: Path) -> Iterator[Sandbox
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pacing() -> None:
+    """Each test starts as a new process does: no pacing carried over from an earlier test."""
+    forget_pacing()

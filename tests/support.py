@@ -106,6 +106,16 @@ def run_in_process(args: list[str], cwd: Path, env: dict[str, str], stdin: str =
 
 def _end_of_process() -> None:
     # What a process's exit does for a subprocess run: close its log handlers and forget the
-    # Trello pacing it did, so the next run starts as a new process would.
+    # pacing it did, so the next run starts as a new process would.
     close_logging()
+    forget_pacing()
+
+
+def forget_pacing() -> None:
+    """Drop the process-wide pacers (Trello's per token, Sheets' 60 a minute per user), as a new process has none.
+
+    Tests that share one sandbox (one service account, one token) would otherwise carry one
+    test's requests into the next one's minute, and wait for it.
+    """
     http._limiters.clear()
+    http._sheets_quotas.clear()
