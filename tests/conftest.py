@@ -40,3 +40,9 @@ def empty_sandbox(tmp_path: Path, sandbox_credentials: Path) -> Iterator[Sandbox
 def _fresh_pacing() -> None:
     """Each test starts as a new process does: no pacing carried over from an earlier test."""
     forget_pacing()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tier first: the workers share out the long tests while the short ones fill the gaps,
+    instead of one worker running a long test alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

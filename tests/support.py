@@ -12,9 +12,11 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
 from cli.session import SETTING_NAMES
 from clients import http
+from core import config
 from core.config import RetryPolicy
 from core.logger import close_logging
 from sandbox import Sandbox
@@ -23,6 +25,9 @@ from sandbox.folder import atomic_write
 
 # Same attempts as production, tiny waits: tests count requests and outcomes, not seconds.
 FAST_RETRIES = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05, max_retry_after=2.0)
+# For `python main.py` run in this process: production's policy with its backoff (random, up to 8 s
+# between attempts) cut to hundredths; a server's Retry-After is still honoured as production does.
+SHORT_BACKOFF = dataclasses.replace(RetryPolicy(), base_delay=0.01, max_delay=0.05)
 
 
 def make_credentials(folder: Path) -> Path:
@@ -90,7 +95,7 @@ def run_in_process(args: list[str], cwd: Path, env: dict[str, str], stdin: str =
     os.chdir(cwd)
     sys.stdin = io.StringIO(stdin)
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _short_backoff():
             try:
                 code = main.main(args)
             except SystemExit as exc:  # argparse: --help, usage errors
@@ -102,6 +107,22 @@ def run_in_process(args: list[str], cwd: Path, env: dict[str, str], stdin: str =
         sys.stdin = saved_stdin
         _end_of_process()
     return Run(code, out.getvalue())
+
+
+@contextlib.contextmanager
+def _short_backoff() -> Iterator[None]:
+    """Settings loaded meanwhile (the CLI loads them through core.config.load_settings) back off for
+    hundredths of a second between attempts instead of seconds."""
+    real = config.load_settings
+
+    def load_settings(*args: Any, **kwargs: Any) -> config.Settings:
+        return dataclasses.replace(real(*args, **kwargs), retry_policy=SHORT_BACKOFF)
+
+    config.load_settings = load_settings
+    try:
+        yield
+    finally:
+        config.load_settings = real
 
 
 def _end_of_process() -> None:

@@ -1,6 +1,7 @@
 """The README's Menu and subcommands and Settings, from outside: the menu text, exit codes and settings sentences."""
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -65,18 +66,23 @@ def test_deleting_most_cards_is_held_back_with_exit_4_until_force_delete(cli: Cl
 
 
 def test_second_sync_while_one_runs_exits_3_naming_the_holder(cli: Cli, sb: ServedSandbox) -> None:
-    # Long enough that the second process (a cold Python start on a busy machine) comes while the first runs.
-    sb.control("POST", "faults", {"latency_ms": 1000})
+    # The first run is caught mid-run however busy the machine is: Trello refuses its card creations
+    # (429, retry after 1 s) until the test clears the rule, and the process is stopped (SIGSTOP) as
+    # soon as a refusal shows, while it surely holds the lock; it carries on after the second run.
+    sb.control("POST", "faults", {"rules": [{"path": "/1/cards", "method": "POST", "status": 429,
+                                             "retry_after": 1, "times": 0}]})
     env = clean_env(**cli.settings)
     first = subprocess.Popen([sys.executable, str(MAIN), "sync"], cwd=cli.workdir, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        # The first has read the sheet; a board read, card writes, a re-read and a sheet write (1 s each) remain.
-        wait_for(lambda: any(r["path"].startswith("/v4/") for r in sb.requests_log()), timeout=30)
+        wait_for(lambda: any(r["status"] == 429 for r in sb.requests_log()), timeout=60)
+        first.send_signal(signal.SIGSTOP)
+        sb.control("DELETE", "faults")
         second = cli("sync")
         assert second.code == 3, second.out
         assert str(first.pid) in second.out and "Traceback" not in second.out
     finally:
+        first.send_signal(signal.SIGCONT)
         out, _ = first.communicate(timeout=60)
     assert first.returncode == 0, out
     assert len(sb.cards()) == 10
