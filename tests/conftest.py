@@ -7,7 +7,9 @@ from typing import Iterator
 import pytest
 
 from sandbox import Sandbox
-from tests.support import forget_pacing, fresh_sandbox, make_credentials
+from tests.support import forget_pacing, fresh_sandbox, make_credentials, parse_each_key_once
+
+parse_each_key_once()
 
 
 @pytest.fixture(scope="session")

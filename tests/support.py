@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import io
 import json
 import os
@@ -28,6 +29,28 @@ FAST_RETRIES = RetryPolicy(attempts=6, base_delay=0.01, max_delay=0.05, max_retr
 # For `python main.py` run in this process: production's policy with its backoff (random, up to 8 s
 # between attempts) cut to hundredths; a server's Retry-After is still honoured as production does.
 SHORT_BACKOFF = dataclasses.replace(RetryPolicy(), base_delay=0.01, max_delay=0.05)
+
+
+def parse_each_key_once() -> None:
+    """Keep each private key google-auth parses, for this test process.
+
+    Parsing a PEM key checks the RSA key and costs 60 ms of CPU; every run, engine and helper
+    loads the service-account file again, which added up to a large share of the suite's CPU.
+    A signer holds only its key and key id, so the same signer signs the same tokens;
+    `python main.py` in its own process still parses its key as a user's run does.
+    """
+    from google.auth.crypt import _cryptography_rsa
+
+    signer = _cryptography_rsa.RSASigner
+    if getattr(signer.from_string, "keeps_keys", False):
+        return
+    parse = functools.lru_cache(maxsize=None)(signer.from_string)
+
+    def from_string(key: str | bytes, key_id: str | None = None) -> Any:
+        return parse(key.encode() if isinstance(key, str) else key, key_id)
+
+    from_string.keeps_keys = True  # type: ignore[attr-defined]
+    signer.from_string = from_string  # type: ignore[method-assign]
 
 
 def make_credentials(folder: Path) -> Path:
