@@ -228,7 +228,7 @@ def _clean_environ() -> dict[str, str]:
 
     names = {"GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "WORKSHEET", "TRELLO_API_KEY", "TRELLO_TOKEN",
              "TRELLO_BOARD_ID", "MAPPING_FILE", "CONFLICT_WINNER", "STATUS_MAP", "MAX_DELETE_PERCENT",
-             "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT"}
+             "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT", "SHEETS_QUOTA"}
     env = {k: v for k, v in os.environ.items() if k not in names}
     env["PYTHONPATH"] = str(REPO)
     return env

@@ -25,7 +25,8 @@ ENV_FILE = Path(".env")
 # Every setting WorkLead reads (README, Settings): a name in .env close to one of these is a typo.
 SETTING_NAMES = ("GOOGLE_CREDENTIALS_PATH", "SPREADSHEET_ID", "WORKSHEET", "TRELLO_API_KEY", "TRELLO_TOKEN",
                  "TRELLO_BOARD_ID", "MAPPING_FILE", "CONFLICT_WINNER", "STATUS_MAP", "MAX_DELETE_PERCENT",
-                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT", "LOG_LEVEL")
+                 "GOOGLE_API_URL", "TRELLO_API_URL", "LOG_DIR", "TRELLO_RATE_LIMIT", "SHEETS_QUOTA",
+                 "LOG_LEVEL")
 
 
 def misspelt_names(env_file: Path) -> str:

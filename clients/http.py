@@ -15,6 +15,7 @@ import hashlib
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Self
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -25,7 +26,8 @@ from google.oauth2 import service_account
 from trello import TrelloClient
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from clients.pacing import RatePacer, rate_windows
+from clients.pacing import Pacer, RatePacer
+from clients.quota import QUOTA_FILE, SharedQuota, quota_bucket
 from core.config import RetryPolicy, Settings
 from core.control import BACKOFF, RETRY, RunControl, Wait
 from core.errors import ServiceUnavailableError
@@ -57,16 +59,19 @@ def shared_limiter(token: str, limit: int, window: float) -> RatePacer:
         return _limiters[key]
 
 
-SHEETS_PER_MINUTE = 60  # Google's quota per user, for reads and for writes alike
-_sheets_quotas: dict[tuple[str, Optional[str]], tuple[RatePacer, RatePacer]] = {}
+_sheets_quotas: dict[tuple[Optional[Path], str, int, float], tuple[SharedQuota, SharedQuota]] = {}
 
 
-def sheets_quota(user: str, base_url: Optional[str]) -> tuple[RatePacer, RatePacer]:
-    """One (reads, writes) pair of pacers per Google user (and server): Sheets counts per user."""
-    key = (user, base_url)
+def sheets_quota(settings: Settings, user: str) -> tuple[SharedQuota, SharedQuota]:
+    """The (reads, writes) quotas of one Google user (and server), shared by every process of the folder."""
+    limit, window = settings.sheets_quota
+    path = settings.mapping_file.parent / QUOTA_FILE
+    bucket = quota_bucket(user, settings.google_api_url)
+    key = (path, bucket, limit, window)
     with _limiters_lock:
         if key not in _sheets_quotas:
-            _sheets_quotas[key] = (RatePacer(SHEETS_PER_MINUTE, 60.0), RatePacer(SHEETS_PER_MINUTE, 60.0))
+            _sheets_quotas[key] = (SharedQuota(path, f"{bucket}:reads", limit, window),
+                                   SharedQuota(path, f"{bucket}:writes", limit, window))
         return _sheets_quotas[key]
 
 
@@ -237,7 +242,7 @@ class ServiceSession(requests.Session):
                     raise
                 self.control.sleep(Wait(self.service, BACKOFF, self.policy.backoff(attempt)))
                 continue
-            delay = self._retry_delay(response, attempt, may_repeat)
+            delay = self._retry_delay(response, attempt, may_repeat, self.pacer_for(method, url))
             if delay is None:
                 return response
             response.close()
@@ -263,27 +268,27 @@ class ServiceSession(requests.Session):
         log.debug("%s %s -> %d (attempt %d)", method, redact_url(url), response.status_code, attempt)
         return response
 
-    def pacer_for(self, method: str, url: str) -> Optional[RatePacer]:
+    def pacer_for(self, method: str, url: str) -> Optional[Pacer]:
         """The pacer this request counts against, if any."""
         return self.limiter
 
-    def _retry_delay(self, response: requests.Response, attempt: int, may_repeat: bool) -> Optional[float]:
+    def _retry_delay(self, response: requests.Response, attempt: int, may_repeat: bool,
+                     pacer: Optional[Pacer]) -> Optional[float]:
         """Seconds to wait before trying again, or None to hand the response back."""
+        status = response.status_code
+        wait = retry_after(response)
+        # A refusal without Retry-After: the pacer, from the rate headers or its own count, holds the
+        # next request until the window frees (whether this one is tried again here or by the caller).
+        paced = pacer.refused(response.headers) if status == 429 and wait is None and pacer else None
         if attempt >= self.policy.attempts:
             return None
-        status = response.status_code
         if status == 429 and getattr(self._local, "hand_back", False):
             return None
         if status == 429:  # refused before any work was done: safe for every method
-            wait = retry_after(response)
             if wait is None:
-                # A refusal that says where the window stands: the pacer has learnt it is full and
-                # holds the next request until it frees. Without that, back off.
-                paced = self.limiter is not None and bool(rate_windows(response.headers))
-                return 0.0 if paced else self.policy.backoff(attempt)
+                return paced if paced is not None else self.policy.backoff(attempt)
             return wait if wait <= self.policy.max_retry_after else None
         if status in RETRY_STATUSES and may_repeat:
-            wait = retry_after(response)
             return min(wait, self.policy.max_retry_after) if wait is not None else self.policy.backoff(attempt)
         return None
 
@@ -292,17 +297,23 @@ class GoogleSession(AuthorizedSession, ServiceSession):
     """gspread's session: adds the bearer token (AuthorizedSession), then routes, paces and retries.
 
     Sheets allows each user 60 reads and 60 writes a minute; Google sends no rate
-    headers, so those fixed windows pace every Sheets request (Drive and the token
-    endpoint have quotas of their own). A wait for them is reported like any other.
+    headers, so those fixed windows, counted across the folder's processes
+    (clients/quota.py), pace every Sheets request (Drive and the token endpoint have
+    quotas of their own). A wait for them is reported like any other.
     """
 
-    sheets_quota: Optional[tuple[RatePacer, RatePacer]] = None  # (reads, writes)
+    sheets_quota: Optional[tuple[Pacer, Pacer]] = None  # (reads, writes)
 
-    def pacer_for(self, method: str, url: str) -> Optional[RatePacer]:
+    def pacer_for(self, method: str, url: str) -> Optional[Pacer]:
         if self.sheets_quota is None or "/v4/spreadsheets" not in urlsplit(url).path:
             return None
         reads, writes = self.sheets_quota
-        return reads if method in ("GET", "HEAD") else writes
+        return reads if method.upper() in ("GET", "HEAD") else writes
+
+    def writes_held_for(self) -> float:
+        """Seconds until a quota refusal of a write stops holding writes (0 when none holds them)."""
+        writes = self.sheets_quota[1] if self.sheets_quota is not None else None
+        return writes.held_for() if isinstance(writes, SharedQuota) else 0.0
 
 
 class TrelloSession(ServiceSession):
@@ -342,7 +353,7 @@ def build_google_session(settings: Settings, credentials: Optional[service_accou
     session = GoogleSession(credentials, auth_request=Request(session=token_session))
     session.configure(settings.google_api_url, is_google_host, google_post_is_safe, settings.retry_policy,
                       service="Google", control=control)
-    session.sheets_quota = sheets_quota(credentials.service_account_email, settings.google_api_url)
+    session.sheets_quota = sheets_quota(settings, credentials.service_account_email)
     return session
 
 

@@ -19,7 +19,7 @@ from gspread.utils import a1_to_rowcol, rowcol_to_a1
 
 from clients.http import GoogleSession, build_google_session, google_credentials, gspread_client, not_json, retry_after
 from core.config import Settings
-from core.control import RETRY, RunControl, Wait
+from core.control import LIMIT, RETRY, RunControl, Wait
 from core.errors import (
     AccessDeniedError,
     BadCredentialsError,
@@ -161,11 +161,16 @@ class LeadTracker:
                 snapshot = None
 
     def _wait_out(self, err: RateLimitedError, attempt: int) -> bool:
+        """Wait before the re-read a refused write needs: as Google asked, else until the quota's window frees."""
         policy = self.session.policy
-        wait = err.retry_after if err.retry_after is not None else policy.backoff(attempt)
-        if wait > policy.max_retry_after:
+        if err.retry_after is not None:
+            wait, longest = Wait("Google", RETRY, err.retry_after), policy.max_retry_after
+        else:  # at most one window of the quota: by then our whole count has left it
+            wait = Wait("Google", LIMIT, self.session.writes_held_for() or policy.backoff(attempt))
+            longest = max(policy.max_retry_after, self.settings.sheets_quota[1])
+        if wait.seconds > longest:
             return False
-        self.session.control.sleep(Wait("Google", RETRY, wait))  # Ctrl-C ends it (StopRequested)
+        self.session.control.sleep(wait)  # Ctrl-C ends it (StopRequested)
         return True
 
     def append_rows(self, rows: list[dict[str, str]]) -> None:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, Protocol
 
 from core.control import LIMIT, RunControl, Wait
 
@@ -75,6 +75,23 @@ class Slot:
 
     sent: float
     stamp: float = INF
+
+
+class Pacer(Protocol):
+    """What a session asks of whatever paces its requests (Trello's headers, Google's quota)."""
+
+    def acquire(self, control: Optional[RunControl] = None, service: str = "Trello") -> Slot:
+        """A slot for one request, once the window has room (waiting, interruptibly, until it does)."""
+        ...
+
+    def release(self, slot: Slot, headers: Optional[Mapping[str, str]] = None) -> None:
+        """The request's answer arrived, with these headers (None: no answer)."""
+        ...
+
+    def refused(self, headers: Optional[Mapping[str, str]] = None) -> Optional[float]:
+        """The service refused for rate without a Retry-After: seconds to wait before trying again
+        (0.0: the next acquire waits as long as needed), or None when the pacer cannot tell."""
+        ...
 
 
 @dataclass
@@ -148,6 +165,11 @@ class RatePacer:
             if windows:
                 self._learn(windows, now)
             self._cond.notify_all()
+
+    def refused(self, headers: Optional[Mapping[str, str]] = None) -> Optional[float]:
+        """A refusal carrying the rate headers has taught the pacer the window is full: the next
+        acquire waits for it. Without them there is nothing to go by."""
+        return 0.0 if rate_windows(headers or {}) else None
 
     # -- state (for tests and the progress line) -----------------------------------
     def allowance(self) -> dict[str, int]:

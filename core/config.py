@@ -30,6 +30,7 @@ DEFAULT_LOG_DIR = "logs"
 DEFAULT_CONFLICT_WINNER = "trello"
 DEFAULT_MAX_DELETE_PERCENT = 50.0
 DEFAULT_TRELLO_RATE_LIMIT = 90  # Trello allows 100 per 10 s per token; keep a margin.
+DEFAULT_SHEETS_QUOTA = (60, 60.0)  # Sheets: 60 reads and 60 writes per minute per user
 TRELLO_RATE_WINDOW_SECONDS = 10.0
 
 _HOW_TO_FIX: dict[str, str] = {
@@ -86,6 +87,8 @@ class Settings:
     trello_api_url: Optional[str]
     log_dir: Path
     trello_rate_limit: int = DEFAULT_TRELLO_RATE_LIMIT
+    # Google's Sheets quota per user, for reads and for writes each: (requests, seconds).
+    sheets_quota: tuple[int, float] = DEFAULT_SHEETS_QUOTA
     sandbox: bool = False
     # Not read from the environment: tests shrink it together with the sandbox's limit scale.
     trello_rate_window: float = TRELLO_RATE_WINDOW_SECONDS
@@ -126,6 +129,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None, env_file: Optional[Pa
     problems += problem
     rate_limit, problem = _rate_limit(values.get("TRELLO_RATE_LIMIT"))
     problems += problem
+    sheets_quota, problem = _sheets_quota(values.get("SHEETS_QUOTA"))
+    problems += problem
     urls = {}
     for name in ("GOOGLE_API_URL", "TRELLO_API_URL"):
         urls[name], problem = _base_url(name, values.get(name))
@@ -147,6 +152,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None, env_file: Optional[Pa
         trello_api_url=urls["TRELLO_API_URL"],
         log_dir=Path(values.get("LOG_DIR") or DEFAULT_LOG_DIR),
         trello_rate_limit=rate_limit,
+        sheets_quota=sheets_quota,
     )
 
 
@@ -253,6 +259,20 @@ def _rate_limit(text: Optional[str]) -> tuple[int, list[str]]:
         return DEFAULT_TRELLO_RATE_LIMIT, [f"TRELLO_RATE_LIMIT is '{text}': set it to a whole number of requests"
                                            " per 10 seconds, at least 1 (Trello allows 100)."]
     return int(text), []
+
+
+def _sheets_quota(text: Optional[str]) -> tuple[tuple[int, float], list[str]]:
+    if text is None or not text.strip():
+        return DEFAULT_SHEETS_QUOTA, []
+    count, _, seconds = text.strip().partition("/")
+    try:
+        quota = (int(count.strip()), float(seconds.strip()))
+    except ValueError:
+        quota = (0, 0.0)
+    if not (count.strip().isascii() and quota[0] >= 1 and 0.1 <= quota[1] <= 3600):
+        return DEFAULT_SHEETS_QUOTA, [f"SHEETS_QUOTA is '{text}': set it to requests/seconds, such as 60/60"
+                                      " (Google's 60 reads and 60 writes per minute per user), or remove it."]
+    return quota, []
 
 
 def _base_url(name: str, text: Optional[str]) -> tuple[Optional[str], list[str]]:

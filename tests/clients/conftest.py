@@ -15,7 +15,9 @@ from tests.support import FAST_RETRIES
 
 
 def sandbox_settings(sandbox: Sandbox, **env: str) -> Settings:
-    settings = load_settings(env={**sandbox.settings(), **env}, env_file=None)
+    # The data folder (the Sheets quota's count among others) beside the sandbox's, not the repository's.
+    data = {"MAPPING_FILE": str(sandbox.data_dir.parent / "data" / "mapping.json")}
+    settings = load_settings(env={**sandbox.settings(), **data, **env}, env_file=None)
     return dataclasses.replace(settings, retry_policy=FAST_RETRIES)
 
 

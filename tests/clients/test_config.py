@@ -70,6 +70,9 @@ def test_missing_spreadsheet_id_says_where_to_find_it(env: dict[str, str]) -> No
     ("GOOGLE_API_URL", "localhost:8765"),
     ("TRELLO_API_URL", "ftp://example.org"),
     ("TRELLO_RATE_LIMIT", "0"),
+    ("SHEETS_QUOTA", "60"),
+    ("SHEETS_QUOTA", "0/60"),
+    ("SHEETS_QUOTA", "²/60"),
     ("GOOGLE_CREDENTIALS_PATH", "/no/such/key.json"),
 ])
 def test_each_bad_setting_is_one_sentence_naming_it(env: dict[str, str], name: str, value: str) -> None:

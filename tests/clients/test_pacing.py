@@ -6,13 +6,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import yaml
 
 from clients.lead_tracker import LeadTracker
-from clients.pacing import RatePacer, RateWindow, rate_windows
+from clients.pacing import RateWindow, rate_windows
+from clients.quota import SharedQuota
 from clients.work_tracker import WorkTracker
-from core.control import RunControl, Wait
+from core.control import LIMIT, RunControl, StopRequested, Wait
+from core.models import CellUpdate
 from sandbox import Sandbox
 from tests.clients.conftest import api_requests, sandbox_settings, work_tracker
 
@@ -127,11 +130,58 @@ def test_sheets_reads_wait_for_the_quota_instead_of_being_refused_and_the_wait_i
     # Sheets' 60 reads a minute per user, scaled to 3 per 3 s on both sides.
     sandbox.limits.configure({"enabled": True, "limits": {"sheets_read": [3, 3.0]}})
     seen: list[Wait] = []
-    sheet = LeadTracker.from_settings(sandbox_settings(sandbox), RunControl(on_wait=seen.append))
-    sheet.session.sheets_quota = (RatePacer(3, 3.0), RatePacer(3, 3.0))
+    sheet = LeadTracker.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="3/3"), RunControl(on_wait=seen.append))
     sandbox.log.clear()
     for _ in range(7):
         sheet.read()
     statuses = [e["status"] for e in api_requests(sandbox, "sheets")]
     assert statuses == [200] * 7  # none refused: the 4th and 7th waited for the window instead
     assert [w.describe().split(" (")[0] for w in seen] == ["waiting for Google's rate limit"] * 2
+
+
+def test_a_sheets_refusal_without_retry_after_waits_for_the_window_to_free_not_a_random_backoff(
+        sandbox: Sandbox) -> None:
+    # Google counts 2 reads per 2 s for this user; WorkLead believes it has 10 (another tool on the
+    # same account, or another machine, spends the rest). Google's 429 carries no Retry-After.
+    sandbox.limits.configure({"enabled": True, "limits": {"sheets_read": [2, 2.0]}})
+    seen: list[Wait] = []
+    sheet = LeadTracker.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="10/2"), RunControl(on_wait=seen.append))
+    sandbox.log.clear()
+    for _ in range(3):
+        sheet.read()
+    reads = api_requests(sandbox, "sheets")
+    # Refused once, then tried again once our oldest counted read left the window: accepted.
+    assert [e["status"] for e in reads] == [200, 200, 429, 200]
+    assert reads[3]["time"] - reads[0]["time"] >= 2.0
+    assert [w.describe().split(" (")[0] for w in seen] == ["waiting for Google's rate limit"]
+
+
+def test_a_refused_sheet_write_waits_for_the_window_then_reads_again_and_writes(sandbox: Sandbox) -> None:
+    sandbox.limits.configure({"enabled": True, "limits": {"sheets_write": [1, 2.0]}})
+    seen: list[Wait] = []
+    sheet = LeadTracker.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="10/2"), RunControl(on_wait=seen.append))
+    snapshot = sheet.read()
+    sheet.write_cells([CellUpdate(snapshot.leads[0].row, "status", "CONTACTED")])
+    sandbox.log.clear()
+    sheet.write_placed(lambda read: [CellUpdate(read.leads[1].row, "status", "QUALIFIED")], snapshot)
+    log = [(e["method"], e["status"], e["time"]) for e in api_requests(sandbox, "sheets")]
+    assert [(method, status) for method, status, _ in log] == [("POST", 429), ("GET", 200), ("POST", 200)]
+    assert [w.kind for w in seen] == [LIMIT]  # the quota's window, not "Google asked to retry"
+    assert [lead.status for lead in sheet.read().leads[:2]] == ["CONTACTED", "QUALIFIED"]
+
+
+def test_two_processes_of_one_folder_count_one_quota(tmp_path: Path) -> None:
+    # Each process builds its own SharedQuota; only the file under the folder's data is shared.
+    now = [1000.0]
+    first, second = (SharedQuota(tmp_path / "sheets_quota.json", "user:reads", 3, 60.0, clock=lambda: now[0])
+                     for _ in range(2))
+    for quota in (first, second, first):
+        quota.release(quota.acquire())
+    seen: list[Wait] = []
+    control = RunControl(on_wait=seen.append)
+    control.request_stop()  # the wait is said, then ended at once
+    with pytest.raises(StopRequested):
+        second.acquire(control)
+    assert [(w.kind, round(w.seconds)) for w in seen] == [(LIMIT, 60)]
+    now[0] += 60.0  # the first request leaves the window
+    second.release(second.acquire())
