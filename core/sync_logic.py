@@ -288,10 +288,10 @@ class SyncEngine:
         return self.mapping.peek_for(self.settings.spreadsheet_id, board.board_id)
 
     def _read_sides(self, mode: Mode) -> tuple[SheetSnapshot, BoardSnapshot]:
+        links = self.mapping.peek().links  # first: an unusable mapping file stops the run before any request
         sheet = self.sheet.read()
         # Archived cards are read only for the links and card ids that name them (a long-lived
         # board has thousands); an id not found anywhere is a deleted card.
-        links = self.mapping.peek().links
         wanted = {link.card_id for link in links.values()}
         wanted |= {lead.card_id.strip() for lead in sheet.leads if lead.card_id.strip()}
         # A lead this run would give a new card may already have one, archived (a lost mapping):
