@@ -13,8 +13,8 @@ pytestmark = pytest.mark.slow
 LEADS = 300
 LATENCY_MS = 10
 # Kills are placed by progress, not by the clock, so they land mid-run on any machine: after a
-# random number of requests served since the run started. A whole run serves about 235 (sheet and
-# board reads, the lease and a second read, 225 card creations, the sheet write, the release); 0 kills
+# random number of requests served since the run started. A whole run serves about 237 (sheet and
+# board reads with an archive page each, the lease and a second read, 225 card creations, the sheet write, the release); 0 kills
 # it during start-up; the last few requests are left out, so each seed kills at least once.
 KILL_AFTER_REQUESTS = (0, 230)
 MAX_KILLS = 4
@@ -44,11 +44,12 @@ def test_initial_sync_killed_at_random_moments_then_rerun_leaves_one_card_per_le
     assert rig.leaked_secrets() == []
 
 
-# The last steps of a run: token, sheet metadata, sheet values, board, the lease, sheet values and board
-# again, 225 creations, then the sheet write, the final mapping save and the lease's release. Killed
-# after 232 requests, every card exists but the sheet column names none of them and the mapping misses
-# the last batch; after 233, the kill races the final save.
-@pytest.mark.parametrize("served", [232, 233])
+# The last steps of a run: token, sheet metadata, sheet values, board and its archive (looked through
+# for the new leads' markers), the lease, sheet values, board and archive again, 225 creations, then
+# the sheet write, the final mapping save and the lease's release. Killed after 234 requests, every card
+# exists but the sheet column names none of them and the mapping misses the last batch; after 235, the
+# kill races the final save.
+@pytest.mark.parametrize("served", [234, 235])
 def test_initial_sync_killed_between_the_last_card_and_the_sheet_write_adopts_instead_of_duplicating(
         rig: Rig, served: int) -> None:
     rig.seed(LEADS)
