@@ -14,8 +14,9 @@ LEADS = 300
 LATENCY_MS = 10
 # Kills are placed by progress, not by the clock, so they land mid-run on any machine: after a
 # random number of requests served since the run started. A whole run serves about 237 (sheet and
-# board reads with an archive page each, the lease and a second read, 225 card creations, the sheet write, the release); 0 kills
-# it during start-up; the last few requests are left out, so each seed kills at least once.
+# board reads with an archive page each, the lease and a second read, 225 card creations, the sheet
+# write, the release); 0 kills it during start-up; the last few requests are left out, so each seed
+# kills at least once.
 KILL_AFTER_REQUESTS = (0, 230)
 MAX_KILLS = 4
 
