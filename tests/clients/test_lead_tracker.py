@@ -17,7 +17,7 @@ from core.errors import (
 from core.models import CellUpdate, Lead
 from sandbox import Sandbox
 from tests.clients.conftest import api_requests, lead_tracker, sandbox_settings
-from tests.sandbox.google_support import google_model
+from tests.sandbox.google_support import google_backend
 
 
 def put_values(tracker: LeadTracker, a1: str, values: list[list[str]]) -> None:
@@ -38,7 +38,7 @@ def test_reading_the_whole_sheet_costs_one_request(sandbox: Sandbox, titled_shee
 
 def test_without_worksheet_the_first_visible_one_is_read_in_one_request(sandbox: Sandbox,
                                                                        sheet: LeadTracker) -> None:
-    book = google_model(sandbox).spreadsheets[sandbox.creds.spreadsheet_id]
+    book = google_backend(sandbox).spreadsheets[sandbox.creds.spreadsheet_id]
     hidden = book.add_sheet("Old leads", index=0, hidden=True)
     hidden.write(0, 0, [["something else entirely"]])
     sandbox.log.clear()
@@ -52,7 +52,7 @@ def test_without_worksheet_the_first_visible_one_is_read_in_one_request(sandbox:
 
 
 def test_a_title_that_needs_quoting_is_learnt_from_the_answer(sandbox: Sandbox, sheet: LeadTracker) -> None:
-    book = google_model(sandbox).spreadsheets[sandbox.creds.spreadsheet_id]
+    book = google_backend(sandbox).spreadsheets[sandbox.creds.spreadsheet_id]
     book.rename_sheet(book.first_sheet(), "Lead's list 2026")
     snapshot = sheet.read()
     assert snapshot.title == "Lead's list 2026"

@@ -13,7 +13,7 @@ from core.errors import AmbiguousWriteError, BadCredentialsError, NotFoundError,
 from core.models import Card
 from sandbox import Sandbox
 from tests.clients.conftest import api_requests, sandbox_settings, trello_raw, work_tracker
-from tests.sandbox.trello_support import trello_model
+from tests.sandbox.trello_support import trello_backend
 
 
 def test_reading_the_whole_board_costs_one_request(sandbox: Sandbox, board: WorkTracker) -> None:
@@ -197,7 +197,7 @@ def test_concurrent_writes_stay_under_trellos_rate_limit(sandbox: Sandbox) -> No
 
 def long_lived_board(sandbox: Sandbox, board: WorkTracker) -> tuple[list, Card]:
     """65 archived cards (leads 100-164, oldest first), one open card (lead 1); pages of 20, answers of 30 at most."""
-    model = trello_model(sandbox)
+    model = trello_backend(sandbox)
     todo = model.list_named("TODO", sandbox.creds.board_id)
     archived = [model.add_card(todo.id, f"Follow-up: old {i}", f"Lead ID: {100 + i}", closed=True)
                 for i in range(65)]

@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from sandbox import Sandbox
-from tests.sandbox.google_support import google_model
+from tests.sandbox.google_support import google_backend
 
 CASSETTES = Path(__file__).resolve().parents[1] / "fidelity" / "gspread_cassettes"
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
@@ -90,7 +90,7 @@ def _prepare_foreign_spreadsheet(sandbox: Sandbox, req: dict[str, Any], resp: di
         return
     m = re.search(r"/spreadsheets/([^/?:]+)", req["uri"])
     if m and m.group(1) not in ids.spreadsheets:
-        google_model(sandbox).add_spreadsheet(m.group(1), "Someone else's sheet", ["owner@example.com"])
+        google_backend(sandbox).add_spreadsheet(m.group(1), "Someone else's sheet", ["owner@example.com"])
 
 
 def _send(http: requests.Session, sandbox: Sandbox, req: dict[str, Any], ids: Ids, token: str) -> requests.Response:

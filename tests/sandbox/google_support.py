@@ -64,7 +64,7 @@ def google_service(sandbox: Sandbox) -> GoogleService:
     return next(s for s in sandbox.services if isinstance(s, GoogleService))
 
 
-def google_model(sandbox: Sandbox) -> GoogleBackend:
+def google_backend(sandbox: Sandbox) -> GoogleBackend:
     return google_service(sandbox).backend
 
 

@@ -12,7 +12,7 @@ from google.auth import crypt, jwt
 from gspread.utils import ValueInputOption, ValueRenderOption
 
 from sandbox import Sandbox
-from tests.sandbox.google_support import google_model, gspread_client
+from tests.sandbox.google_support import google_backend, gspread_client
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
@@ -66,7 +66,7 @@ def test_assertion_for_another_account_or_expired_is_refused(sandbox: Sandbox) -
 
 def test_expired_access_token_is_unauthenticated(sandbox: Sandbox) -> None:
     token = _token_request(sandbox, _assertion(sandbox)).json()["access_token"]
-    google_model(sandbox).tokens[token].expires_at = time.time() - 1
+    google_backend(sandbox).tokens[token].expires_at = time.time() - 1
     answer = requests.get(f"{sandbox.url}/v4/spreadsheets/{sandbox.creds.spreadsheet_id}",
                           headers={"Authorization": f"Bearer {token}"}, timeout=5)
     assert answer.status_code == 401

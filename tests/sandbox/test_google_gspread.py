@@ -9,7 +9,7 @@ from gspread.worksheet import ValueRange
 
 from sandbox import Sandbox
 from sandbox.google.service import HEADER
-from tests.sandbox.google_support import credentials, google_model, gspread_client, requests_to
+from tests.sandbox.google_support import credentials, google_backend, gspread_client, requests_to
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_open_by_title_finds_the_shared_spreadsheet(sandbox: Sandbox, client: gs
 
 def test_spreadsheet_not_shared_with_the_service_account_is_forbidden(sandbox: Sandbox,
                                                                      client: gspread.Client) -> None:
-    google_model(sandbox).add_spreadsheet("1privateSheetNotSharedWithTheServiceAcct00", "Private",
+    google_backend(sandbox).add_spreadsheet("1privateSheetNotSharedWithTheServiceAcct00", "Private",
                                           shared_with=["someone@example.com"])
     with pytest.raises(PermissionError) as caught:
         client.open_by_key("1privateSheetNotSharedWithTheServiceAcct00")

@@ -8,13 +8,13 @@ from sandbox import Sandbox
 from sandbox.faults import FaultRule
 from sandbox.web import Request
 from tests.sandbox.test_trello_errors import call
-from tests.sandbox.trello_support import trello_model
+from tests.sandbox.trello_support import trello_backend
 
 LIMIT = 16384
 
 
 def a_list(sandbox: Sandbox) -> str:
-    model = trello_model(sandbox)
+    model = trello_backend(sandbox)
     return model.add_list(sandbox.creds.board_id, "TODO").id
 
 
@@ -23,7 +23,7 @@ def test_a_new_card_text_over_16384_characters_is_refused_as_trello_does(empty_s
     list_id = a_list(empty_sandbox)
     refused = call(empty_sandbox, "POST", "/1/cards", data={"idList": list_id, "name": "x", field: "y" * (LIMIT + 1)})
     assert (refused.status_code, refused.text) == (400, f"invalid value for {field}")
-    assert not trello_model(empty_sandbox).cards
+    assert not trello_backend(empty_sandbox).cards
     made = call(empty_sandbox, "POST", "/1/cards", data={"idList": list_id, "name": "x", field: "y" * LIMIT})
     assert made.status_code == 200 and len(made.json()[field]) == LIMIT
 
@@ -31,7 +31,7 @@ def test_a_new_card_text_over_16384_characters_is_refused_as_trello_does(empty_s
 @pytest.mark.parametrize("field", ["name", "desc"])
 def test_an_update_over_16384_characters_is_refused_and_changes_nothing(empty_sandbox: Sandbox, field: str) -> None:
     list_id = a_list(empty_sandbox)
-    other = trello_model(empty_sandbox).add_list(empty_sandbox.creds.board_id, "DONE").id
+    other = trello_backend(empty_sandbox).add_list(empty_sandbox.creds.board_id, "DONE").id
     card = call(empty_sandbox, "POST", "/1/cards", data={"idList": list_id, "name": "x"}).json()
     refused = call(empty_sandbox, "PUT", f"/1/cards/{card['id']}", data={"idList": other, field: "y" * (LIMIT + 1)})
     assert (refused.status_code, refused.text) == (400, f"invalid value for {field}")

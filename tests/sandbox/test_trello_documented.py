@@ -11,13 +11,13 @@ from trello import TrelloClient
 from trello.exceptions import Unauthorized
 
 from sandbox import Sandbox
-from tests.sandbox.trello_support import client, query_client, trello_model  # noqa: F401  (fixture)
+from tests.sandbox.trello_support import client, query_client, trello_backend  # noqa: F401  (fixture)
 
 
 def test_card_read_with_list_true_carries_its_list(empty_sandbox: Sandbox) -> None:
     # Reference: GET /1/cards/{id}, parameter `list` ("See the Lists Nested Resource"): the
     # card's list comes back nested under "list", shaped by `list_fields`.
-    model = trello_model(empty_sandbox)
+    model = trello_backend(empty_sandbox)
     todo = model.list_named("TODO")
     card = model.add_card(todo.id, "Acme")
     body = query_client(empty_sandbox).fetch_json(
@@ -48,7 +48,7 @@ def test_list_boards_finds_the_members_boards(client: TrelloClient, empty_sandbo
 def test_member_boards_honour_filter_and_fields(empty_sandbox: Sandbox) -> None:
     # Reference: GET /1/members/{id}/boards, `filter` = all or a comma list of closed, members,
     # open, organization, public, starred; `fields` = all (default) or a comma list.
-    model = trello_model(empty_sandbox)
+    model = trello_backend(empty_sandbox)
     model.boards[empty_sandbox.creds.board_id].closed = True
     fetch = query_client(empty_sandbox).fetch_json
     closed = fetch("/members/me/boards", query_params={"filter": "closed,starred", "fields": "name,closed"})

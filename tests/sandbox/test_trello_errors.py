@@ -10,7 +10,7 @@ import requests
 from sandbox import Sandbox
 from sandbox.trello.exceptions import TooManyOpenCards
 from sandbox.trello.models import TrelloBackend
-from tests.sandbox.trello_support import oauth_client, trello_model
+from tests.sandbox.trello_support import oauth_client, trello_backend
 
 
 def call(sandbox: Sandbox, method: str, path: str, key: str | None = None, token: str | None = None,
@@ -55,14 +55,14 @@ def test_key_and_token_in_an_oauth_header_are_accepted(empty_sandbox: Sandbox) -
 
 
 def test_moving_a_card_to_an_unknown_list_is_refused(empty_sandbox: Sandbox) -> None:
-    model = trello_model(empty_sandbox)
+    model = trello_backend(empty_sandbox)
     card = model.add_card(model.list_named("TODO").id, "Acme")
     answer = call(empty_sandbox, "PUT", f"/1/cards/{card.id}/idList", data={"value": "d" * 24})
     assert (answer.status_code, answer.text) == (400, "invalid value for idList")
 
 
 def test_delete_answers_200_with_empty_limits(empty_sandbox: Sandbox) -> None:
-    model = trello_model(empty_sandbox)
+    model = trello_backend(empty_sandbox)
     card = model.add_card(model.list_named("TODO").id, "Acme")
     answer = call(empty_sandbox, "DELETE", f"/1/cards/{card.id}")
     assert (answer.status_code, answer.json()) == (200, {"limits": {}})
@@ -89,7 +89,7 @@ def test_key_rate_limit_names_the_key_bucket(empty_sandbox: Sandbox) -> None:
 
 
 def test_full_board_refuses_new_and_unarchived_cards(empty_sandbox: Sandbox) -> None:
-    model = trello_model(empty_sandbox)
+    model = trello_backend(empty_sandbox)
     model.open_cards_per_board = 2
     todo = model.list_named("TODO").id
     archived = model.add_card(todo, "Old", closed=True)
@@ -123,7 +123,7 @@ def test_positions_follow_trellos_top_and_bottom_rules() -> None:
 
 
 def test_every_card_change_bumps_card_and_board_activity(empty_sandbox: Sandbox) -> None:
-    model = trello_model(empty_sandbox)
+    model = trello_backend(empty_sandbox)
     card = model.add_card(model.list_named("TODO").id, "Acme")
     board = model.boards[card.id_board]
     before = (card.date_last_activity, board.date_last_activity)
@@ -134,7 +134,7 @@ def test_every_card_change_bumps_card_and_board_activity(empty_sandbox: Sandbox)
 
 
 def test_board_found_by_its_short_link(empty_sandbox: Sandbox) -> None:
-    board = trello_model(empty_sandbox).boards[empty_sandbox.creds.board_id]
+    board = trello_backend(empty_sandbox).boards[empty_sandbox.creds.board_id]
     answer = call(empty_sandbox, "GET", f"/1/boards/{board.short_link}")
     assert answer.json()["id"] == board.id
 
@@ -152,6 +152,6 @@ def test_board_and_cards_survive_a_restart(tmp_path: Path) -> None:
     try:
         again = oauth_client(second).get_card(card.id)
         assert (again.name, again.desc, again.closed) == ("Acme", "kept", True)
-        assert trello_model(second).open_cards_per_board == 5000
+        assert trello_backend(second).open_cards_per_board == 5000
     finally:
         second.stop()

@@ -8,7 +8,7 @@ import pytest
 
 from sandbox import Sandbox
 from tests.sandbox.trello_replay import cassettes, replay
-from tests.sandbox.trello_support import trello_model
+from tests.sandbox.trello_support import trello_backend
 from tests.support import fresh_sandbox
 
 
@@ -30,7 +30,7 @@ def empty(served: Sandbox) -> Sandbox:
 
 @pytest.mark.parametrize("cassette", cassettes(), ids=lambda p: p.stem)
 def test_recorded_trello_traffic_gets_the_recorded_answers(empty: Sandbox, cassette: Path) -> None:
-    result = replay(empty, trello_model(empty), cassette)
+    result = replay(empty, trello_backend(empty), cassette)
     if not result.replayed:
         pytest.skip("; ".join(sorted({reason for _, reason in result.skipped})))
     assert result.mismatches == []

@@ -9,7 +9,7 @@ from trello import TrelloClient
 from trello.exceptions import ResourceUnavailable
 
 from sandbox import Sandbox
-from tests.sandbox.trello_support import trello_model
+from tests.sandbox.trello_support import trello_backend
 
 LISTS = ["TODO", "IN_PROGRESS", "DONE", "LOST"]
 
@@ -79,7 +79,7 @@ def test_added_list_appears_among_the_open_lists(client: TrelloClient, empty_san
 
 
 def test_one_board_request_returns_lists_and_every_card(client: TrelloClient, empty_sandbox: Sandbox) -> None:
-    model = trello_model(empty_sandbox)
+    model = trello_backend(empty_sandbox)
     todo = model.list_named("TODO")
     model.add_card(todo.id, "Open one", desc="d1")
     model.add_card(todo.id, "Archived one", closed=True)

@@ -9,7 +9,7 @@ import yaml
 
 from sandbox import Sandbox
 from tests.sandbox.trello_replay import CASSETTES, load_cassette, seed
-from tests.sandbox.trello_support import trello_model
+from tests.sandbox.trello_support import trello_backend
 
 RECORDED = CASSETTES / "can_move_a_card_to_another_list.yml"
 
@@ -32,7 +32,7 @@ def _get(sandbox: Sandbox, path: str) -> requests.Response:
 
 def test_each_answer_carries_the_recorded_rate_headers_counting_down(empty_sandbox: Sandbox) -> None:
     interactions = load_cassette(RECORDED)
-    seed(trello_model(empty_sandbox), interactions)
+    seed(trello_backend(empty_sandbox), interactions)
     recorded = _recorded_rate_headers(RECORDED)
     assert [h["x-rate-limit-api-token-remaining"] for h in recorded] == ["99", "98", "97"]
     ours = []

@@ -27,7 +27,7 @@ class SandboxSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def trello_model(sandbox: Sandbox) -> TrelloBackend:
+def trello_backend(sandbox: Sandbox) -> TrelloBackend:
     return next(s for s in sandbox.services if s.name == "trello").backend  # type: ignore[attr-defined]
 
 
