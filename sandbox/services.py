@@ -10,7 +10,7 @@ from sandbox.web import Request, Response, Router
 
 
 class Context:
-    """What a service model may use from the server: clock, limits, credentials."""
+    """What a service may use from the server: clock, limits, credentials, and a way to say it changed."""
 
     def __init__(self, creds: Credentials, limits: Limits, on_change: Any) -> None:
         self.creds = creds

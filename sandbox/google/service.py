@@ -10,6 +10,7 @@ from sandbox.google.responses.oauth import OAuthResponses
 from sandbox.google.responses.sheets import SheetsResponses
 from sandbox.google.responses.values import ValuesResponses
 from sandbox.google.urls import DRIVE, OAUTH, SHEETS, drive_paths, oauth_paths, sheets_paths
+from sandbox.services import Context
 from sandbox.web import Request, Response, Router, json_response
 
 SPREADSHEET_TITLE = "WorkLead Leads"
@@ -38,7 +39,7 @@ class GoogleService:
     name = "google"
     labels: tuple[str, ...] = (SHEETS, DRIVE, OAUTH)
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Context) -> None:
         self.context = context
         self.backend = GoogleBackend()
 

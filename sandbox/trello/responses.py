@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
+from sandbox.services import Context
 from sandbox.trello import serializers as ser
 from sandbox.trello.exceptions import InvalidValue, NotFound, TooManyCardsRequested, TrelloError, rate_limited, unrouted
 from sandbox.trello.models import Pos, TrelloBackend, TrelloCard, iso_millis
@@ -74,7 +75,7 @@ def flag(request: Request, name: str) -> bool:
 class TrelloResponses:
     """The routes of Trello v1 that WorkLead (through py-trello) uses, over one TrelloBackend."""
 
-    def __init__(self, backend: TrelloBackend, context: Any) -> None:
+    def __init__(self, backend: TrelloBackend, context: Context) -> None:
         self.backend = backend
         self.context = context
 

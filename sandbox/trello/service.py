@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.services import Context
 from sandbox.trello import exceptions
 from sandbox.trello.models import TrelloBackend
 from sandbox.trello.responses import TrelloResponses
@@ -19,7 +20,7 @@ class TrelloService:
     name = "trello"
     labels: tuple[str, ...] = (LABEL,)
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Context) -> None:
         self.context = context
         self.backend = TrelloBackend(clock=context.now)
         self._responses = TrelloResponses(self.backend, context)

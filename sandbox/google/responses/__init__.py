@@ -10,6 +10,7 @@ from typing import Any, Callable
 from sandbox.google.auth import bearer_email
 from sandbox.google.exceptions import GoogleApiError, quota_exceeded
 from sandbox.google.models import GoogleBackend, Spreadsheet
+from sandbox.services import Context
 from sandbox.web import Request, Response, json_response
 
 ApiHandler = Callable[..., Any]
@@ -27,7 +28,7 @@ def is_true(value: Any) -> bool:
 class Handlers:
     """What every Google handler works on: the backend, and the server's clock, limits and credentials."""
 
-    def __init__(self, backend: GoogleBackend, context: Any) -> None:
+    def __init__(self, backend: GoogleBackend, context: Context) -> None:
         self.backend = backend
         self.context = context
 

@@ -1,18 +1,17 @@
 """The OAuth2 token endpoint: a service account's signed JWT in, an access token out."""
 from __future__ import annotations
 
-from typing import Any
-
 from sandbox.google.auth import TokenError, TokenIssuer
 from sandbox.google.models import GoogleBackend
 from sandbox.google.responses import Handlers
+from sandbox.services import Context
 from sandbox.web import Request, Response, json_response
 
 
 class OAuthResponses(Handlers):
     """The token endpoint (/token, and Google's own /oauth2/v4/token path)."""
 
-    def __init__(self, backend: GoogleBackend, context: Any) -> None:
+    def __init__(self, backend: GoogleBackend, context: Context) -> None:
         super().__init__(backend, context)
         self.issuer = TokenIssuer(backend, context.creds.service_account_email, context.creds.public_key_pem)
 
