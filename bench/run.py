@@ -68,13 +68,13 @@ class Phase:
 # -- the WorkLead side: one sync in a child process --------------------------------------------
 def child(phase: str) -> int:
     """Run one sync with the settings in the environment; print its counts as JSON."""
-    from clients.lead_tracker import LeadTracker
-    from clients.work_tracker import WorkTracker
+    from clients.google_sheet import GoogleSheet
+    from clients.trello_board import TrelloBoard
     from core.config import load_settings
     from core.sync_logic import SyncEngine
 
     settings = load_settings(env_file=None)
-    engine = SyncEngine(settings, LeadTracker.from_settings(settings), WorkTracker.from_settings(settings))
+    engine = SyncEngine(settings, GoogleSheet.from_settings(settings), TrelloBoard.from_settings(settings))
     started = time.monotonic()
     result = engine.initial_sync() if phase == "initial" else engine.full_sync()
     wall = time.monotonic() - started
@@ -175,20 +175,20 @@ class Bench:
         return load_settings(env=self.env, env_file=None)
 
     def _seed(self) -> None:
-        from clients.lead_tracker import LeadTracker
+        from clients.google_sheet import GoogleSheet
 
         rows = [{"id": str(i), "name": f"Lead {i}", "email": f"lead{i}@example.com",
                  "status": STATUSES[i % len(STATUSES)], "source": "bench"} for i in range(1, self.size + 1)]
-        LeadTracker.from_settings(self._settings()).append_rows(rows)
+        GoogleSheet.from_settings(self._settings()).append_rows(rows)
 
     def _change_one_percent(self) -> None:
         """Outside edits, as users make them: statuses in the sheet, cards moved in Trello."""
-        from clients.lead_tracker import LeadTracker
-        from clients.work_tracker import WorkTracker
+        from clients.google_sheet import GoogleSheet
+        from clients.trello_board import TrelloBoard
         from core.models import CellUpdate
 
         settings = self._settings()
-        sheet, board = LeadTracker.from_settings(settings), WorkTracker.from_settings(settings)
+        sheet, board = GoogleSheet.from_settings(settings), TrelloBoard.from_settings(settings)
         leads = [lead for lead in sheet.read().leads if lead.status in NEXT_STATUS and lead.card_id]
         share = max(1, self.size // 100)
         sheet.write_cells([CellUpdate(lead.row, "status", NEXT_STATUS[lead.status]) for lead in leads[:share]])

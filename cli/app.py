@@ -12,7 +12,7 @@ from typing import NoReturn, Optional, Sequence
 from cli import VERSION
 from cli.commands import COMMANDS, Command, Context, menu_entries, menu_note, subcommands
 from cli.output import Printer
-from cli.session import Session
+from cli.services import Services
 from core.config import Settings
 from core.control import StopRequested
 from core.errors import SettingsError, WorkLeadError
@@ -122,7 +122,7 @@ def _what(args: argparse.Namespace) -> str:
 
 
 def _pair(ctx: Context) -> str:
-    settings = ctx.session.loaded_settings
+    settings = ctx.services.loaded_settings
     if settings is None:
         return ""
     return f" (spreadsheet {settings.spreadsheet_id}, board {settings.trello_board_id})"
@@ -141,7 +141,7 @@ class Menu:
         printer = self.ctx.printer
         # Settings first, so the sandbox banner or a settings problem shows before the menu.
         try:
-            self.ctx.session.settings()
+            self.ctx.services.settings()
         except WorkLeadError as exc:
             printer.error(exc.message)
         show_menu = True
@@ -149,8 +149,8 @@ class Menu:
             try:
                 if show_menu:
                     printer.line(menu_text())
-                    if self.ctx.session.sandbox_web_url:
-                        printer.line(f"Watch the sandbox's sheet and board at {self.ctx.session.sandbox_web_url}")
+                    if self.ctx.services.sandbox_web_url:
+                        printer.line(f"Watch the sandbox's sheet and board at {self.ctx.services.sandbox_web_url}")
                 answer = printer.ask("Enter your choice: ").strip()
             except (KeyboardInterrupt, EOFError):  # at the menu itself: quit; nothing ran, nothing to claim
                 printer.line()
@@ -213,7 +213,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     printer = Printer()
     verbose = bool(args.verbose) or os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG"
     if args.command is not None and not next(c for c in subcommands() if c.name == args.command).needs_settings:
-        return run(Context(Session(False, notice=printer.warn), printer), args)
+        return run(Context(Services(False, notice=printer.warn), printer), args)
     try:
         setup_logging(Path(os.environ.get("LOG_DIR") or "logs"), verbose=verbose)
     except OSError as exc:
@@ -227,14 +227,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except OSError as exc:
             raise _log_dir_problem(settings.log_dir, exc) from None
 
-    session = Session(args.sandbox, notice=printer.warn, progress=printer.progress, on_settings=settings_loaded)
+    services = Services(args.sandbox, notice=printer.warn, progress=printer.progress, on_settings=settings_loaded)
     if args.sandbox:
         printer.warn("Using the local sandbox in data/sandbox/ (no real service is touched).")
     try:
-        with session:
+        with services:
             if args.command is None:
-                return Menu(Context(session, printer, interactive=True), parser).run()
-            return run(Context(session, printer), args)
+                return Menu(Context(services, printer, interactive=True), parser).run()
+            return run(Context(services, printer), args)
     except (KeyboardInterrupt, StopRequested):
         return INTERRUPTED
 

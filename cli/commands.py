@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 
 from cli.actionlog import run_and_report
 from cli.output import Printer, held_back_sentence
-from cli.session import Session
+from cli.services import Services
 from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, MIN_INTERVAL, Watcher
 from core.sync_logic import SyncEngine, SyncResult
 
@@ -23,9 +23,9 @@ YES = ("y", "yes")
 
 @dataclass
 class Context:
-    """One run of the program: its settings session, its voice, and whether a person answers prompts."""
+    """One run of the program: the services it talks to, its voice, and whether a person answers prompts."""
 
-    session: Session
+    services: Services
     printer: Printer
     interactive: bool = False  # the menu: held-back deletions are asked about, not only reported
     last_result: Optional[SyncResult] = None  # the last engine run's, for the log's run-end line
@@ -107,7 +107,7 @@ Runner = Callable[[Context, argparse.Namespace], int]
 
 def engine_call(call: Callable[[SyncEngine, argparse.Namespace], SyncResult]) -> Runner:
     def run(ctx: Context, args: argparse.Namespace) -> int:
-        engine = ctx.session.engine()  # settings first: loading them sets up the log file the report names
+        engine = ctx.services.engine()  # settings first: loading them sets up the log file the report names
         return ctx.report(engine, lambda e: call(e, args)).exit_code
     return run
 
@@ -133,7 +133,7 @@ def card(ctx: Context, args: argparse.Namespace) -> int:
     url = CARD_URL.match(value)
     short = url.group(1) if url else value if SHORT_LINK.match(value) and not value.isdigit() else None
     if short is not None:
-        found = ctx.session.engine().board.get_card(short)
+        found = ctx.services.engine().board.get_card(short)
         if found is not None:
             value = found.id
         elif url:
@@ -145,7 +145,7 @@ def card(ctx: Context, args: argparse.Namespace) -> int:
 
 def sync(ctx: Context, args: argparse.Namespace) -> int:
     """The full sync, and the one place that handles deletions a safety guard held back."""
-    engine = ctx.session.engine()
+    engine = ctx.services.engine()
     result = ctx.report(engine, lambda e: e.full_sync(dry_run=args.dry_run, force_delete=args.force_delete),
                         show_all=args.all)
     if not result.held or result.dry_run or result.interrupted:
@@ -172,14 +172,14 @@ def _ask_held_back(ctx: Context, engine: SyncEngine, result: SyncResult) -> int:
 
 
 def status(ctx: Context, args: argparse.Namespace) -> int:
-    ctx.printer.status(ctx.session.engine().status_report(), show_all=args.all)
+    ctx.printer.status(ctx.services.engine().status_report(), show_all=args.all)
     return 0
 
 
 def doctor(ctx: Context, args: argparse.Namespace) -> int:
     from cli.doctor import Doctor
 
-    checkup = Doctor(ctx.session, fix=args.fix)
+    checkup = Doctor(ctx.services, fix=args.fix)
     ctx.printer.checklist(checkup.run())
     if checkup.all_ok:
         ctx.printer.line("Everything is set up.", style="green")
@@ -188,7 +188,7 @@ def doctor(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def watch(ctx: Context, args: argparse.Namespace) -> int:
-    code = Watcher(ctx.session.engine, ctx.printer, interval=args.interval, runs=args.runs).run()
+    code = Watcher(ctx.services.engine, ctx.printer, interval=args.interval, runs=args.runs).run()
     return 0 if ctx.interactive and code == INTERRUPTED else code  # the menu: Ctrl-C ends the watch, not the program
 
 
@@ -197,14 +197,14 @@ def reset(ctx: Context, args: argparse.Namespace) -> int:
         ctx.printer.error("reset works on the sandbox only, never on a real sheet or board: "
                           "python main.py --sandbox reset")
         return 2
-    ctx.session.reset_sandbox()
+    ctx.services.reset_sandbox()
     ctx.printer.line("The sandbox is back to its demo data, with no cards yet; its own mapping, trash and "
                      "history are emptied. The next `python main.py --sandbox sync` creates the demo cards.")
     return 0
 
 
 def restore(ctx: Context, args: argparse.Namespace) -> int:
-    engine = ctx.session.engine()
+    engine = ctx.services.engine()
     ids = [i.strip() for i in args.ids if i.strip()]
     if not ids:
         ctx.printer.trash(engine.trash.restorable())

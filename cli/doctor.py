@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from core.errors import BadCredentialsError, BadLayoutError, WorkLeadError
 from core.models import REQUIRED_COLUMNS
+
+if TYPE_CHECKING:
+    from cli.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +34,8 @@ class Check:
 
 
 class Doctor:
-    def __init__(self, session: Any, fix: bool = False) -> None:
-        self.session = session
+    def __init__(self, services: Services, fix: bool = False) -> None:
+        self.services = services
         self.fix = fix
         self.checks: list[Check] = []
 
@@ -56,7 +59,7 @@ class Doctor:
 
     def _settings(self) -> Optional[Any]:
         try:
-            settings = self.session.settings()
+            settings = self.services.settings()
         except WorkLeadError as exc:
             self._add("Settings", False, exc.message)  # the sentence already says how to fix it
             return None
@@ -72,7 +75,7 @@ class Doctor:
     def _sheet(self) -> Optional[Any]:
         """Open the sheet by reading it: Sheets (unlike Drive) says 403 and who to share with."""
         opens = "Google Sheets reachable, sheet opens"
-        sheet = self._attempt("Service-account key", lambda: (self.session.sheet(), "usable"))
+        sheet = self._attempt("Service-account key", lambda: (self.services.sheet(), "usable"))
         if sheet is None:
             return None
         try:
@@ -93,7 +96,7 @@ class Doctor:
                       lambda exc: _share_fix(sheet))
 
     def _board(self) -> Optional[Any]:
-        return self._attempt("Trello reachable, board opens", lambda: _board_opened(self.session.board()),
+        return self._attempt("Trello reachable, board opens", lambda: _board_opened(self.services.board()),
                              _trello_fix)
 
     def _lists(self, board: Any, settings: Any) -> None:

@@ -16,7 +16,7 @@ from sandbox.view import Report, Runner
 def web_runner(settings: Callable[[], Any]) -> Runner:
     """A runner for the web view, building its engine from `settings()` at each run."""
     def run(dry_run: bool, report: Report) -> dict[str, Any]:
-        from cli.session import connect
+        from cli.services import connect
         from core.errors import WorkLeadError
         from core.logger import current_log_file, redact
         from core.sync_logic import Outcome

@@ -367,13 +367,13 @@ def build_trello_session(settings: Settings, control: Optional[RunControl] = Non
 
 
 def gspread_client(settings: Settings, session: Optional[GoogleSession] = None) -> gspread.Client:
-    """A gspread client for any script (and the lead tracker), through this session factory."""
+    """A gspread client for any script (and GoogleSheet), through this session factory."""
     session = session or build_google_session(settings)
     return gspread.Client(auth=session.credentials, session=session)
 
 
 def trello_client(settings: Settings, session: Optional[TrelloSession] = None) -> TrelloClient:
-    """A py-trello client for any script (and the work tracker), through this session factory.
+    """A py-trello client for any script (and TrelloBoard), through this session factory.
 
     The key and token reach Trello only in the session's Authorization header;
     the client's own key and secret only feed query parameters the session strips.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from cli.session import SETTING_NAMES
+from cli.services import SETTING_NAMES
 from clients import http
 from core import config
 from core.config import RetryPolicy

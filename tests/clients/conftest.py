@@ -1,4 +1,4 @@
-"""Helpers for the client tests: settings and trackers pointed at the sandbox, fast retries."""
+"""Helpers for the client tests: settings and both sides' clients pointed at the sandbox, fast retries."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,8 +7,8 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from clients.lead_tracker import LeadTracker
-from clients.work_tracker import WorkTracker
+from clients.google_sheet import GoogleSheet
+from clients.trello_board import TrelloBoard
 from core.config import Settings, load_settings
 from sandbox import Sandbox
 from tests.support import FAST_RETRIES
@@ -21,12 +21,12 @@ def sandbox_settings(sandbox: Sandbox, **env: str) -> Settings:
     return dataclasses.replace(settings, retry_policy=FAST_RETRIES)
 
 
-def lead_tracker(settings: Settings) -> LeadTracker:
-    return LeadTracker.from_settings(settings)
+def google_sheet(settings: Settings) -> GoogleSheet:
+    return GoogleSheet.from_settings(settings)
 
 
-def work_tracker(settings: Settings) -> WorkTracker:
-    return WorkTracker.from_settings(settings)
+def trello_board(settings: Settings) -> TrelloBoard:
+    return TrelloBoard.from_settings(settings)
 
 
 def api_requests(sandbox: Sandbox, service: str | None = None) -> list[dict[str, Any]]:
@@ -51,18 +51,18 @@ def settings(sandbox: Sandbox) -> Settings:
 
 
 @pytest.fixture
-def sheet(settings: Settings) -> LeadTracker:
-    return lead_tracker(settings)
+def sheet(settings: Settings) -> GoogleSheet:
+    return google_sheet(settings)
 
 
 @pytest.fixture
-def board(settings: Settings) -> WorkTracker:
-    return work_tracker(settings)
+def board(settings: Settings) -> TrelloBoard:
+    return trello_board(settings)
 
 
 @pytest.fixture
-def titled_sheet(sandbox: Sandbox) -> Iterator[LeadTracker]:
-    """A tracker whose settings name the worksheet, so no metadata is needed to read."""
-    probe = lead_tracker(sandbox_settings(sandbox))
+def titled_sheet(sandbox: Sandbox) -> Iterator[GoogleSheet]:
+    """A sheet client whose settings name the worksheet, so no metadata is needed to read."""
+    probe = google_sheet(sandbox_settings(sandbox))
     title = probe.read().title
-    yield lead_tracker(dataclasses.replace(sandbox_settings(sandbox), worksheet=title))
+    yield google_sheet(dataclasses.replace(sandbox_settings(sandbox), worksheet=title))

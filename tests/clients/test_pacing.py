@@ -10,14 +10,14 @@ import pytest
 import requests
 import yaml
 
-from clients.lead_tracker import LeadTracker
+from clients.google_sheet import GoogleSheet
 from clients.pacing import RateWindow, rate_windows
 from clients.quota import SharedQuota
-from clients.work_tracker import WorkTracker
+from clients.trello_board import TrelloBoard
 from core.control import LIMIT, RunControl, StopRequested, Wait
 from core.models import CellUpdate
 from sandbox import Sandbox
-from tests.clients.conftest import api_requests, sandbox_settings, work_tracker
+from tests.clients.conftest import api_requests, sandbox_settings, trello_board
 
 CASSETTES = Path(__file__).resolve().parents[1] / "fidelity" / "trello_cassettes"
 OTHER = "other_app"  # a query parameter marking the other client's requests in the sandbox's log
@@ -42,18 +42,18 @@ def test_every_scope_a_recorded_answer_names_is_read_and_others_ignored() -> Non
     assert rate_windows({"X-Rate-Limit-Api-Token-Max": "100", "Content-Type": "text/plain"}) == []
 
 
-def _moves(tracker: WorkTracker, cards: list[Any], rounds: int, errors: list[BaseException]) -> None:
+def _moves(board: TrelloBoard, cards: list[Any], rounds: int, errors: list[BaseException]) -> None:
     try:
         for i in range(rounds):
             for card in cards:
-                tracker.move_card(card.id, ("DONE", "IN_PROGRESS")[i % 2])
+                board.move_card(card.id, ("DONE", "IN_PROGRESS")[i % 2])
     except BaseException as exc:  # noqa: BLE001 - reported by the test
         errors.append(exc)
 
 
-def _in_threads(tracker: WorkTracker, cards: list[Any], rounds: int, threads: int = 4) -> list[BaseException]:
+def _in_threads(board: TrelloBoard, cards: list[Any], rounds: int, threads: int = 4) -> list[BaseException]:
     errors: list[BaseException] = []
-    workers = [threading.Thread(target=_moves, args=(tracker, cards[i::threads], rounds, errors))
+    workers = [threading.Thread(target=_moves, args=(board, cards[i::threads], rounds, errors))
                for i in range(threads)]
     for w in workers:
         w.start()
@@ -66,13 +66,13 @@ def test_pace_follows_the_limit_trello_announces_not_the_fallback(sandbox: Sandb
     # Trello's limits scaled to 20 per 2 s; the fallback (before any answer) would allow only 5 per 10 s.
     sandbox.limits.configure({"enabled": True, "limits": {"trello_token": [20, 2.0], "trello_key": [60, 2.0]}})
     settings = dataclasses.replace(sandbox_settings(sandbox), trello_rate_limit=5)
-    tracker = work_tracker(settings)
-    tracker.read()
-    assert tracker.session.limiter is not None
-    assert tracker.session.limiter.allowance() == {"api-key": 60, "api-token": 20, "member": 200}
-    cards = [tracker.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(10)]
+    board = trello_board(settings)
+    board.read()
+    assert board.session.limiter is not None
+    assert board.session.limiter.allowance() == {"api-key": 60, "api-token": 20, "member": 200}
+    cards = [board.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(10)]
     sandbox.log.clear()
-    errors = _in_threads(tracker, cards, rounds=4)
+    errors = _in_threads(board, cards, rounds=4)
     statuses = [e["status"] for e in api_requests(sandbox)]
     assert errors == []
     assert len(statuses) == 40 and statuses.count(429) == 0
@@ -108,15 +108,15 @@ class OtherApp:
 def test_another_app_on_the_token_keeps_its_share_and_nothing_fails(sandbox: Sandbox) -> None:
     # 20 requests per 2 s on the token; the other app spends about 6 of them (3 a second).
     sandbox.limits.configure({"enabled": True, "limits": {"trello_token": [20, 2.0], "trello_key": [60, 2.0]}})
-    tracker = work_tracker(sandbox_settings(sandbox))
-    tracker.read()
-    cards = [tracker.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(10)]
+    board = trello_board(sandbox_settings(sandbox))
+    board.read()
+    cards = [board.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(10)]
     with OtherApp(sandbox, period=1 / 3) as other:
         other.stop.wait(2.5)  # the other app is there first, as an app running all day would be
         sandbox.log.clear()
-        errors = _in_threads(tracker, cards, rounds=5)
-        assert tracker.session.limiter is not None
-        shared = tracker.session.limiter.allowance()["api-token"]
+        errors = _in_threads(board, cards, rounds=5)
+        assert board.session.limiter is not None
+        shared = board.session.limiter.allowance()["api-token"]
     ours = [e for e in api_requests(sandbox) if OTHER not in e["query"]]
     theirs = [e for e in api_requests(sandbox) if OTHER in e["query"]]
     assert errors == []
@@ -130,7 +130,7 @@ def test_sheets_reads_wait_for_the_quota_instead_of_being_refused_and_the_wait_i
     # Sheets' 60 reads a minute per user, scaled to 3 per 3 s on both sides.
     sandbox.limits.configure({"enabled": True, "limits": {"sheets_read": [3, 3.0]}})
     seen: list[Wait] = []
-    sheet = LeadTracker.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="3/3"), RunControl(on_wait=seen.append))
+    sheet = GoogleSheet.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="3/3"), RunControl(on_wait=seen.append))
     sandbox.log.clear()
     for _ in range(7):
         sheet.read()
@@ -145,7 +145,7 @@ def test_a_sheets_refusal_without_retry_after_waits_for_the_window_to_free_not_a
     # same account, or another machine, spends the rest). Google's 429 carries no Retry-After.
     sandbox.limits.configure({"enabled": True, "limits": {"sheets_read": [2, 2.0]}})
     seen: list[Wait] = []
-    sheet = LeadTracker.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="10/2"), RunControl(on_wait=seen.append))
+    sheet = GoogleSheet.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="10/2"), RunControl(on_wait=seen.append))
     sandbox.log.clear()
     for _ in range(3):
         sheet.read()
@@ -159,7 +159,7 @@ def test_a_sheets_refusal_without_retry_after_waits_for_the_window_to_free_not_a
 def test_a_refused_sheet_write_waits_for_the_window_then_reads_again_and_writes(sandbox: Sandbox) -> None:
     sandbox.limits.configure({"enabled": True, "limits": {"sheets_write": [1, 2.0]}})
     seen: list[Wait] = []
-    sheet = LeadTracker.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="10/2"), RunControl(on_wait=seen.append))
+    sheet = GoogleSheet.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="10/2"), RunControl(on_wait=seen.append))
     snapshot = sheet.read()
     sheet.write_cells([CellUpdate(snapshot.leads[0].row, "status", "CONTACTED")])
     sandbox.log.clear()

@@ -7,15 +7,15 @@ import re
 
 import pytest
 
-from clients.lead_tracker import LeadTracker
-from clients.work_tracker import WorkTracker
+from clients.google_sheet import GoogleSheet
+from clients.trello_board import TrelloBoard
 from core.errors import WorkLeadError
 from core.models import CellUpdate
 from sandbox import Sandbox
-from tests.clients.conftest import lead_tracker, sandbox_settings, work_tracker
+from tests.clients.conftest import google_sheet, sandbox_settings, trello_board
 
 
-def secrets_of(sandbox: Sandbox, sheet: LeadTracker) -> list[str]:
+def secrets_of(sandbox: Sandbox, sheet: GoogleSheet) -> list[str]:
     key_file = json.loads(sandbox.key_path.read_text())
     found = [sandbox.creds.trello_key, sandbox.creds.trello_token, key_file["private_key"]]
     found += [line for line in key_file["private_key"].splitlines() if "-----" not in line and len(line) > 20]
@@ -24,7 +24,7 @@ def secrets_of(sandbox: Sandbox, sheet: LeadTracker) -> list[str]:
     return found + [token]
 
 
-def exercise(sandbox: Sandbox, sheet: LeadTracker, board: WorkTracker) -> list[str]:
+def exercise(sandbox: Sandbox, sheet: GoogleSheet, board: TrelloBoard) -> list[str]:
     """Successes and every kind of failure; returns the texts of the errors raised."""
     texts: list[str] = []
     leads = sheet.read().leads
@@ -56,15 +56,15 @@ def exercise(sandbox: Sandbox, sheet: LeadTracker, board: WorkTracker) -> list[s
     sandbox.faults.clear()
     for bad in ({"TRELLO_TOKEN": "f" * 64}, {"TRELLO_API_KEY": "e" * 32}, {"TRELLO_BOARD_ID": "0" * 24}):
         with pytest.raises(WorkLeadError) as err:
-            work_tracker(sandbox_settings(sandbox, **bad)).read()
+            trello_board(sandbox_settings(sandbox, **bad)).read()
         texts.append(str(err.value))
     return texts
 
 
 def test_no_secret_reaches_a_url_an_error_or_a_log(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, urllib3's included
-    sheet = lead_tracker(sandbox_settings(sandbox))
-    board = work_tracker(sandbox_settings(sandbox))
+    sheet = google_sheet(sandbox_settings(sandbox))
+    board = trello_board(sandbox_settings(sandbox))
     texts = exercise(sandbox, sheet, board)
     secrets = secrets_of(sandbox, sheet)
     urls = [f"{e['path']}?{e['query']}" for e in sandbox.log.entries()]

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from clients.pacing import RatePacer
-from clients.work_tracker import WorkTracker
+from clients.trello_board import TrelloBoard
 from core.config import RetryPolicy
 from core.control import LIMIT, RunControl, StopRequested, Wait
 from sandbox import Sandbox
@@ -45,7 +45,7 @@ def test_a_stop_request_ends_a_retry_after_wait_and_no_request_follows(sandbox: 
     control = RunControl(on_wait=seen.append)
     settings = dataclasses.replace(sandbox_settings(sandbox), retry_policy=RetryPolicy(
         attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=60.0))
-    tracker = WorkTracker.from_settings(settings, control)
+    board = TrelloBoard.from_settings(settings, control)
     requests.post(f"{sandbox.url}/_sandbox/faults", json={"rules": [
         {"path": "/1/boards*", "status": 429, "times": 1, "retry_after": 30}]}, timeout=5,
         headers=sandbox.control_headers()).raise_for_status()
@@ -53,7 +53,7 @@ def test_a_stop_request_ends_a_retry_after_wait_and_no_request_follows(sandbox: 
     _stop_after(control, 0.3)
     started = time.monotonic()
     with pytest.raises(StopRequested):
-        tracker.read()
+        board.read()
     assert time.monotonic() - started < GENEROUS
     assert [w.describe() for w in seen] == ["Trello asked to retry in 30 s"]
     assert len([e for e in sandbox.log.entries() if e["path"].startswith("/1/")]) == 1  # no second try

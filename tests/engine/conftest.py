@@ -11,8 +11,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from clients.lead_tracker import LeadTracker
-from clients.work_tracker import WorkTracker
+from clients.google_sheet import GoogleSheet
+from clients.trello_board import TrelloBoard
 from core.config import Settings, load_settings
 from core.models import Card, marker_lead_id
 from core.sync_logic import SyncEngine
@@ -41,7 +41,7 @@ class World:
     def engine(self, **env: str) -> SyncEngine:
         self.env.update(env)
         settings = self.settings
-        return SyncEngine(settings, LeadTracker.from_settings(settings), WorkTracker.from_settings(settings))
+        return SyncEngine(settings, GoogleSheet.from_settings(settings), TrelloBoard.from_settings(settings))
 
     # -- the request log --------------------------------------------------------------
     def requests(self) -> list[dict[str, Any]]:

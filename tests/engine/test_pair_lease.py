@@ -14,8 +14,8 @@ from typing import Any, Optional
 import pytest
 import requests
 
-from clients.lead_tracker import LEASE_METADATA_ID, LeadTracker
-from clients.work_tracker import WorkTracker
+from clients.google_sheet import LEASE_METADATA_ID, GoogleSheet
+from clients.trello_board import TrelloBoard
 from core.errors import LockHeldError
 from core.lease import Lease, _process_space
 from core.sync_logic import SyncEngine, SyncResult
@@ -32,7 +32,7 @@ def plant_lease(world: World, host: str, expires_in: float) -> None:
     """Another machine's run holds the pair (created over HTTP, as that run would)."""
     now = time.time()
     value = Lease(host, 4242, now - 60, now + expires_in, "abcd").value
-    assert LeadTracker.from_settings(world.settings).create_lease(value)
+    assert GoogleSheet.from_settings(world.settings).create_lease(value)
     world.clear_log()
 
 
@@ -62,7 +62,7 @@ def test_lease_left_by_a_killed_run_on_this_machine_is_taken_over_at_once(world:
     now = time.time()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     value = Lease(socket.gethostname(), int(dead.stdout), now, now + 600, "abcd", _process_space()).value
-    assert LeadTracker.from_settings(world.settings).create_lease(value)
+    assert GoogleSheet.from_settings(world.settings).create_lease(value)
     result = world.engine().full_sync()
     assert result.created == 10 and lease_entry(world) is None
 
@@ -103,7 +103,7 @@ def test_two_folders_started_together_on_one_pair_make_each_card_once(world: Wor
     requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"latency_ms": 30}, timeout=5,
                   headers=world.sandbox.control_headers()).raise_for_status()
     folders = [dataclasses.replace(world.settings, mapping_file=tmp_path / f"copy{i}" / "m.json") for i in range(2)]
-    engines = [SyncEngine(settings, LeadTracker.from_settings(settings), WorkTracker.from_settings(settings))
+    engines = [SyncEngine(settings, GoogleSheet.from_settings(settings), TrelloBoard.from_settings(settings))
                for settings in folders]
     outcomes: list[Any] = [None, None]
 

@@ -7,8 +7,8 @@ from typing import Callable
 
 import pytest
 
-from clients.lead_tracker import LeadTracker
-from clients.work_tracker import WorkTracker
+from clients.google_sheet import GoogleSheet
+from clients.trello_board import TrelloBoard
 from core.errors import NotFoundError
 from core.models import CellUpdate
 from core.sides import Board, Sheet
@@ -113,7 +113,7 @@ class TestRealSheet(SheetContract):
     def make_sheet(self, empty_world: World) -> SheetMaker:
         def make(rows: list[list[str]]) -> Sheet:
             empty_world.set_rows(rows)
-            return LeadTracker.from_settings(empty_world.settings)
+            return GoogleSheet.from_settings(empty_world.settings)
         return make
 
 
@@ -126,4 +126,4 @@ class TestFakeBoard(BoardContract):
 class TestRealBoard(BoardContract):
     @pytest.fixture
     def make_board(self, empty_world: World) -> BoardMaker:
-        return lambda: WorkTracker.from_settings(empty_world.settings)
+        return lambda: TrelloBoard.from_settings(empty_world.settings)

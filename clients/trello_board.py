@@ -38,7 +38,7 @@ LOOKUPS_AT_MOST = 20
 LIST_FIELDS = "id,name,closed"
 
 
-class WorkTracker:
+class TrelloBoard:
     """One Trello board: its lists and cards."""
 
     page_size = PAGE_SIZE
@@ -51,11 +51,11 @@ class WorkTracker:
         self._lists: Optional[dict[str, tuple[str, bool]]] = None  # list id -> (name, closed)
         self._lock = threading.Lock()
         # Trello never brings a deleted card back nor reuses its id: one 404 answers for the
-        # tracker's lifetime (a run's reads and its check before deleting a row ask once).
+        # client's lifetime (a run's reads and its check before deleting a row ask once).
         self._deleted: set[str] = set()
 
     @classmethod
-    def from_settings(cls, settings: Settings, control: Optional[RunControl] = None) -> "WorkTracker":
+    def from_settings(cls, settings: Settings, control: Optional[RunControl] = None) -> "TrelloBoard":
         return cls(settings, build_trello_session(settings, control))
 
     # -- reading ------------------------------------------------------------------

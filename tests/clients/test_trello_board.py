@@ -8,15 +8,15 @@ import pytest
 import requests
 
 from clients.http import trello_client
-from clients.work_tracker import WorkTracker
+from clients.trello_board import TrelloBoard
 from core.errors import AmbiguousWriteError, BadCredentialsError, NotFoundError, ServiceUnavailableError
 from core.models import Card
 from sandbox import Sandbox
-from tests.clients.conftest import api_requests, sandbox_settings, trello_raw, work_tracker
+from tests.clients.conftest import api_requests, sandbox_settings, trello_board, trello_raw
 from tests.sandbox.trello_support import trello_backend
 
 
-def test_reading_the_whole_board_costs_one_request(sandbox: Sandbox, board: WorkTracker) -> None:
+def test_reading_the_whole_board_costs_one_request(sandbox: Sandbox, board: TrelloBoard) -> None:
     card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 1")
     sandbox.log.clear()
     snapshot = board.read()
@@ -26,7 +26,7 @@ def test_reading_the_whole_board_costs_one_request(sandbox: Sandbox, board: Work
 
 
 def test_archived_cards_and_cards_in_archived_lists_are_read_as_archived(sandbox: Sandbox,
-                                                                         board: WorkTracker) -> None:
+                                                                         board: TrelloBoard) -> None:
     archived = board.create_card("TODO", "Follow-up: A", "Lead ID: 1")
     board.archive_card(archived.id)
     in_closed_list = board.create_card("LOST", "Follow-up: B", "Lead ID: 2")
@@ -38,13 +38,13 @@ def test_archived_cards_and_cards_in_archived_lists_are_read_as_archived(sandbox
 
 def test_board_short_link_is_resolved_to_the_board(sandbox: Sandbox) -> None:
     short = trello_raw(sandbox, "GET", f"/boards/{sandbox.creds.board_id}", fields="shortLink")["shortLink"]
-    tracker = work_tracker(sandbox_settings(sandbox, TRELLO_BOARD_ID=short))
-    assert tracker.read().board_id == sandbox.creds.board_id
-    tracker.create_lists(["Parked"])
-    assert "Parked" in tracker.read().lists
+    board = trello_board(sandbox_settings(sandbox, TRELLO_BOARD_ID=short))
+    assert board.read().board_id == sandbox.creds.board_id
+    board.create_lists(["Parked"])
+    assert "Parked" in board.read().lists
 
 
-def test_each_card_write_is_one_request(sandbox: Sandbox, board: WorkTracker) -> None:
+def test_each_card_write_is_one_request(sandbox: Sandbox, board: TrelloBoard) -> None:
     board.read()
     sandbox.log.clear()
     card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 1\nEmail: a@x\nSource: web")
@@ -58,33 +58,33 @@ def test_each_card_write_is_one_request(sandbox: Sandbox, board: WorkTracker) ->
     assert (after.list_name, after.name, after.closed) == ("DONE", "Follow-up: Ada L.", True)
 
 
-def test_a_fresh_tracker_reads_one_card_in_one_request(sandbox: Sandbox, board: WorkTracker) -> None:
+def test_a_fresh_board_client_reads_one_card_in_one_request(sandbox: Sandbox, board: TrelloBoard) -> None:
     # The card's list comes nested in the card read (list=true), so no lists request is needed.
     card = board.create_card("DONE", "Follow-up: Ada", "Lead ID: 1")
-    fresh = work_tracker(sandbox_settings(sandbox))
+    fresh = trello_board(sandbox_settings(sandbox))
     sandbox.log.clear()
     found = fresh.get_card(card.id)
     assert found is not None and found.list_name == "DONE"
     assert [e["path"] for e in api_requests(sandbox)] == [f"/1/cards/{card.id}"]
 
 
-def test_new_cards_go_to_the_bottom_of_their_list(board: WorkTracker) -> None:
+def test_new_cards_go_to_the_bottom_of_their_list(board: TrelloBoard) -> None:
     first = board.create_card("IN_PROGRESS", "Follow-up: A", "Lead ID: 1")
     second = board.create_card("IN_PROGRESS", "Follow-up: B", "Lead ID: 2")
     assert [c.id for c in board.read().cards if c.list_name == "IN_PROGRESS"][-2:] == [first.id, second.id]
 
 
-def test_a_deleted_card_reads_as_gone(sandbox: Sandbox, board: WorkTracker) -> None:
+def test_a_deleted_card_reads_as_gone(sandbox: Sandbox, board: TrelloBoard) -> None:
     card = board.create_card("TODO", "Follow-up: A", "Lead ID: 1")
     trello_raw(sandbox, "DELETE", f"/cards/{card.id}")
     assert board.get_card(card.id) is None
 
 
-def test_missing_lists_are_found_and_created(sandbox: Sandbox, board: WorkTracker) -> None:
+def test_missing_lists_are_found_and_created(sandbox: Sandbox, board: TrelloBoard) -> None:
     assert board.missing_lists(["TODO", "To Do", "Doing"]) == ["To Do", "Doing"]
     board.create_lists(["To Do", "Doing"])
     assert board.missing_lists(["TODO", "To Do", "Doing"]) == []
-    assert {"To Do", "Doing"} <= set(work_tracker(sandbox_settings(sandbox)).read().lists)
+    assert {"To Do", "Doing"} <= set(trello_board(sandbox_settings(sandbox)).read().lists)
 
 
 @pytest.mark.parametrize("rule", [
@@ -92,7 +92,7 @@ def test_missing_lists_are_found_and_created(sandbox: Sandbox, board: WorkTracke
     {"drop": True, "after": True},
     {"status": 504, "after": True},
 ], ids=["503-after-create", "dropped-after-create", "504-after-create"])
-def test_an_ambiguous_card_creation_is_never_repeated(sandbox: Sandbox, board: WorkTracker, rule: dict) -> None:
+def test_an_ambiguous_card_creation_is_never_repeated(sandbox: Sandbox, board: TrelloBoard, rule: dict) -> None:
     board.read()
     sandbox.faults.configure({"rules": [{"path": "/1/cards", "method": "POST", "times": 1, **rule}]})
     sandbox.log.clear()
@@ -106,7 +106,7 @@ def test_an_ambiguous_card_creation_is_never_repeated(sandbox: Sandbox, board: W
     {"status": 429, "retry_after": 0.05, "times": 2},
     {"status": 429, "times": 2},
 ], ids=["429-retry-after", "429-backoff"])
-def test_card_creation_refused_for_rate_is_retried_once_allowed(sandbox: Sandbox, board: WorkTracker,
+def test_card_creation_refused_for_rate_is_retried_once_allowed(sandbox: Sandbox, board: TrelloBoard,
                                                                 rule: dict) -> None:
     board.read()
     sandbox.faults.configure({"rules": [{"path": "/1/cards", "method": "POST", **rule}]})
@@ -121,7 +121,7 @@ def test_card_creation_refused_for_rate_is_retried_once_allowed(sandbox: Sandbox
     {"drop": True, "times": 2},
     {"status": 429, "times": 2},
 ], ids=["503-burst", "dropped-connection", "429"])
-def test_transient_failures_on_reads_and_moves_are_retried(sandbox: Sandbox, board: WorkTracker, rule: dict) -> None:
+def test_transient_failures_on_reads_and_moves_are_retried(sandbox: Sandbox, board: TrelloBoard, rule: dict) -> None:
     card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 7")
     sandbox.faults.configure({"rules": [{"path": "/1/*", "method": "GET", **rule},
                                         {"path": "/1/cards/*", "method": "PUT", **rule}]})
@@ -132,7 +132,7 @@ def test_transient_failures_on_reads_and_moves_are_retried(sandbox: Sandbox, boa
     assert statuses.count(200) == 2 and len(statuses) == 2 * (rule["times"] + 1)
 
 
-def test_an_invalid_card_id_is_not_retried(sandbox: Sandbox, board: WorkTracker) -> None:
+def test_an_invalid_card_id_is_not_retried(sandbox: Sandbox, board: TrelloBoard) -> None:
     board.read()
     sandbox.log.clear()
     with pytest.raises(NotFoundError):
@@ -143,21 +143,21 @@ def test_an_invalid_card_id_is_not_retried(sandbox: Sandbox, board: WorkTracker)
 
 
 def test_unknown_board_names_the_setting(sandbox: Sandbox) -> None:
-    tracker = work_tracker(sandbox_settings(sandbox, TRELLO_BOARD_ID="0123456789abcdef01234567"))
+    board = trello_board(sandbox_settings(sandbox, TRELLO_BOARD_ID="0123456789abcdef01234567"))
     with pytest.raises(NotFoundError) as err:
-        tracker.read()
+        board.read()
     assert "TRELLO_BOARD_ID" in str(err.value)
 
 
 @pytest.mark.parametrize("setting", ["TRELLO_API_KEY", "TRELLO_TOKEN"])
 def test_rejected_trello_credentials_name_the_setting(sandbox: Sandbox, setting: str) -> None:
-    tracker = work_tracker(sandbox_settings(sandbox, **{setting: "0" * 32}))
+    board = trello_board(sandbox_settings(sandbox, **{setting: "0" * 32}))
     with pytest.raises(BadCredentialsError) as err:
-        tracker.read()
+        board.read()
     assert setting in str(err.value)
 
 
-def test_server_errors_that_persist_are_reported_as_unavailable(sandbox: Sandbox, board: WorkTracker) -> None:
+def test_server_errors_that_persist_are_reported_as_unavailable(sandbox: Sandbox, board: TrelloBoard) -> None:
     sandbox.faults.configure({"rules": [{"path": "/1/*", "status": 502, "times": 0}]})
     with pytest.raises(ServiceUnavailableError):
         board.read()
@@ -168,19 +168,19 @@ def test_concurrent_writes_stay_under_trellos_rate_limit(sandbox: Sandbox) -> No
     # Trello's limit scaled to 20 requests per second; ours just below it, same window.
     sandbox.limits.configure({"enabled": True, "limits": {"trello_token": [20, 1.0], "trello_key": [60, 1.0]}})
     settings = dataclasses.replace(sandbox_settings(sandbox), trello_rate_limit=18, trello_rate_window=1.0)
-    tracker = work_tracker(settings)
-    tracker.read()
-    cards = [tracker.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(8)]
+    board = trello_board(settings)
+    board.read()
+    cards = [board.create_card("TODO", f"Follow-up: {i}", f"Lead ID: {i}") for i in range(8)]
     sandbox.log.clear()
     errors: list[BaseException] = []
 
     def worker(chunk: list) -> None:
         try:
             for card in chunk:
-                tracker.move_card(card.id, "DONE")
-                tracker.update_card(card.id, desc=card.desc + "\n\nnote")
-                tracker.move_card(card.id, "IN_PROGRESS")
-                tracker.archive_card(card.id)
+                board.move_card(card.id, "DONE")
+                board.update_card(card.id, desc=card.desc + "\n\nnote")
+                board.move_card(card.id, "IN_PROGRESS")
+                board.archive_card(card.id)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -192,10 +192,10 @@ def test_concurrent_writes_stay_under_trellos_rate_limit(sandbox: Sandbox) -> No
     statuses = [e["status"] for e in api_requests(sandbox)]
     assert errors == []
     assert len(statuses) == 32 and statuses.count(429) == 0
-    assert all(c.closed and c.list_name == "IN_PROGRESS" for c in tracker.read().cards)
+    assert all(c.closed and c.list_name == "IN_PROGRESS" for c in board.read().cards)
 
 
-def long_lived_board(sandbox: Sandbox, board: WorkTracker) -> tuple[list, Card]:
+def long_lived_board(sandbox: Sandbox, board: TrelloBoard) -> tuple[list, Card]:
     """65 archived cards (leads 100-164, oldest first), one open card (lead 1); pages of 20, answers of 30 at most."""
     model = trello_backend(sandbox)
     todo = model.list_named("TODO", sandbox.creds.board_id)
@@ -218,7 +218,7 @@ def lookups(sandbox: Sandbox) -> list[tuple[str, int]]:
 
 
 def test_a_long_lived_board_is_read_in_bounded_answers_archived_cards_only_as_needed(sandbox: Sandbox,
-                                                                                    board: WorkTracker) -> None:
+                                                                                    board: TrelloBoard) -> None:
     archived, open_card = long_lived_board(sandbox, board)
     refused = requests.get(f"{sandbox.url}/1/boards/{sandbox.creds.board_id}", timeout=5, params={
         "cards": "all", "key": sandbox.creds.trello_key, "token": sandbox.creds.trello_token})
@@ -240,7 +240,7 @@ def test_a_long_lived_board_is_read_in_bounded_answers_archived_cards_only_as_ne
 
 
 def test_a_few_archived_or_deleted_cards_are_looked_up_one_request_each_not_paged(sandbox: Sandbox,
-                                                                                 board: WorkTracker) -> None:
+                                                                                 board: TrelloBoard) -> None:
     archived, open_card = long_lived_board(sandbox, board)
     deleted = board.create_card("TODO", "Follow-up: Gone", "Lead ID: 2")
     trello_raw(sandbox, "DELETE", f"/cards/{deleted.id}")
@@ -257,7 +257,7 @@ def test_a_few_archived_or_deleted_cards_are_looked_up_one_request_each_not_page
 
 
 def test_many_missing_cards_are_found_in_archive_pages_first_and_the_rest_looked_up(sandbox: Sandbox,
-                                                                                   board: WorkTracker) -> None:
+                                                                                   board: TrelloBoard) -> None:
     archived, _ = long_lived_board(sandbox, board)
     deleted = board.create_card("TODO", "Follow-up: Gone", "Lead ID: 2")
     trello_raw(sandbox, "DELETE", f"/cards/{deleted.id}")
@@ -270,7 +270,7 @@ def test_many_missing_cards_are_found_in_archive_pages_first_and_the_rest_looked
     assert len(api_requests(sandbox)) == 5
 
 
-def test_a_card_moved_to_another_board_is_not_read_as_on_this_one(sandbox: Sandbox, board: WorkTracker) -> None:
+def test_a_card_moved_to_another_board_is_not_read_as_on_this_one(sandbox: Sandbox, board: TrelloBoard) -> None:
     client = trello_client(sandbox_settings(sandbox))
     other = client.add_board("Sales team B")
     card = board.create_card("TODO", "Follow-up: Ada", "Lead ID: 1")

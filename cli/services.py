@@ -1,4 +1,4 @@
-"""One CLI run's settings: the configured services, or the local sandbox when asked or unconfigured.
+"""The services one CLI run talks to: the configured Google sheet and Trello board, or the local sandbox.
 
 The sandbox is chosen only here, by base URLs and credentials; the engine and
 clients never know which services they talk to.
@@ -15,8 +15,8 @@ from core.control import RunControl
 from core.errors import SettingsError
 
 if TYPE_CHECKING:  # the clients import gspread and py-trello: loaded only once a command needs them
-    from clients.lead_tracker import LeadTracker
-    from clients.work_tracker import WorkTracker
+    from clients.google_sheet import GoogleSheet
+    from clients.trello_board import TrelloBoard
     from core.config import Settings
     from core.sync_logic import ActionListener, SyncEngine
 
@@ -50,17 +50,17 @@ def misspelt_names(env_file: Path) -> str:
 def connect(settings: Any, control: Optional[RunControl] = None, progress: Optional[BarProgress] = None,
             on_action: Optional["ActionListener"] = None) -> "SyncEngine":
     """The engine on the real clients; the one place the two are put together."""
-    from clients.lead_tracker import LeadTracker
-    from clients.work_tracker import WorkTracker
+    from clients.google_sheet import GoogleSheet
+    from clients.trello_board import TrelloBoard
     from core.sync_logic import SyncEngine
 
     control = control or RunControl()
-    return SyncEngine(settings, LeadTracker.from_settings(settings, control),
-                      WorkTracker.from_settings(settings, control), progress=progress, control=control,
+    return SyncEngine(settings, GoogleSheet.from_settings(settings, control),
+                      TrelloBoard.from_settings(settings, control), progress=progress, control=control,
                       on_action=on_action)
 
 
-class Session:
+class Services:
     """Settings, the in-process sandbox if any, and the engine, built once and closed once."""
 
     def __init__(self, use_sandbox: bool, notice: Callable[[str], None], progress: Optional[BarProgress] = None,
@@ -73,7 +73,7 @@ class Session:
         self._running_env: dict[str, str] = {}
         self._settings: Any = None
         self._engine: Any = None
-        # One per session: a Ctrl-C sets its stop request, and its waits show on the progress line.
+        # One per run: a Ctrl-C sets its stop request, and its waits show on the progress line.
         self.control = RunControl(on_wait=progress.waiting if progress is not None else None)
 
     def settings(self) -> Any:
@@ -89,16 +89,16 @@ class Session:
         """The settings if they were loaded already (for log lines), without loading them."""
         return self._settings
 
-    def sheet(self) -> "LeadTracker":
+    def sheet(self) -> "GoogleSheet":
         """The lead sheet's client (raises a WorkLeadError on an unusable key file)."""
-        from clients.lead_tracker import LeadTracker
+        from clients.google_sheet import GoogleSheet
 
-        return LeadTracker.from_settings(self.settings(), self.control)
+        return GoogleSheet.from_settings(self.settings(), self.control)
 
-    def board(self) -> "WorkTracker":
-        from clients.work_tracker import WorkTracker
+    def board(self) -> "TrelloBoard":
+        from clients.trello_board import TrelloBoard
 
-        return WorkTracker.from_settings(self.settings(), self.control)
+        return TrelloBoard.from_settings(self.settings(), self.control)
 
     def engine(self) -> "SyncEngine":
         if self._engine is None:
@@ -194,7 +194,7 @@ class Session:
             return str(self._sandbox.web_url)
         return self._running_env.get("SANDBOX_WEB_URL")
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> "Services":
         return self
 
     def __exit__(self, *exc: Optional[BaseException]) -> None:

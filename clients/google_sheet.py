@@ -52,7 +52,7 @@ def sheet_of_range(a1_range: str) -> str:
     return name
 
 
-class LeadTracker:
+class GoogleSheet:
     """One spreadsheet's lead worksheet."""
 
     def __init__(self, settings: Settings, session: GoogleSession) -> None:
@@ -66,7 +66,7 @@ class LeadTracker:
         self._header: Optional[list[str]] = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, control: Optional[RunControl] = None) -> "LeadTracker":
+    def from_settings(cls, settings: Settings, control: Optional[RunControl] = None) -> "GoogleSheet":
         try:
             credentials = google_credentials(settings)
         except (ValueError, OSError, KeyError):
