@@ -20,7 +20,8 @@ from cli.output import Printer
 from core.control import POLL, RunControl, StopRequested
 from core.logger import current_log_file
 from core.plan import Kind
-from core.sync_logic import Outcome, SyncEngine, SyncResult
+from core.results import Outcome, SyncResult
+from core.sync_logic import SyncEngine
 
 
 class Outcomes:

@@ -16,8 +16,8 @@ from cli.services import Services
 from core.config import Settings
 from core.control import StopRequested
 from core.errors import SettingsError, WorkLeadError
-from core.logger import current_log_file, setup_logging
-from core.sync_logic import FILE_ONLY, INTERRUPTED
+from core.logger import FILE_ONLY, current_log_file, setup_logging
+from core.results import INTERRUPTED
 
 log = logging.getLogger("worklead.cli")
 
@@ -104,11 +104,11 @@ def _guarded(ctx: Context, command: Command, args: argparse.Namespace) -> int:
     except StopRequested:  # Ctrl-C before anything was written; the run's report has said so
         return INTERRUPTED
     except WorkLeadError as exc:
-        log.error("%s", exc.message, extra={"file_only": True})
+        log.error("%s", exc.message, extra=FILE_ONLY)
         ctx.printer.error(exc.message)
         return exc.exit_code
     except Exception as exc:  # the last line of defence: one sentence, traceback to the log only
-        log.error("Unexpected error", exc_info=True, extra={"file_only": True})
+        log.error("Unexpected error", exc_info=True, extra=FILE_ONLY)
         where = current_log_file() or "the log file"
         ctx.printer.error(f"Unexpected error ({type(exc).__name__}: {exc}); details in {where}.")
         return 1

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from core.models import TITLE_PREFIX
 from core.plan import KINDS, Action, Kind
-from core.sync_logic import Outcome, Subject, SyncResult
+from core.results import Outcome, Subject, SyncResult
 from core.text import shown
 
 

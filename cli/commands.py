@@ -16,7 +16,8 @@ from cli.actionlog import run_and_report
 from cli.output import Printer, held_back_sentence
 from cli.services import Services
 from cli.watch import DEFAULT_INTERVAL, INTERRUPTED, MIN_INTERVAL, Watcher
-from core.sync_logic import SyncEngine, SyncResult
+from core.results import SyncResult
+from core.sync_logic import SyncEngine
 
 YES = ("y", "yes")
 

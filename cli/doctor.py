@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from core.errors import BadCredentialsError, BadLayoutError, WorkLeadError
+from core.logger import FILE_ONLY
 from core.models import REQUIRED_COLUMNS
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class Doctor:
             self._add(name, False, exc.message, fix(exc))
             return None
         except Exception as exc:  # doctor must finish its list whatever one check hits
-            log.error("doctor: %s failed unexpectedly", name, exc_info=True, extra={"file_only": True})
+            log.error("doctor: %s failed unexpectedly", name, exc_info=True, extra=FILE_ONLY)
             self._add(name, False, f"unexpected {type(exc).__name__}", "see the log file for details.")
             return None
         value, detail = outcome

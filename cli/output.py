@@ -26,11 +26,11 @@ from rich.text import Text
 
 from cli.changes import failed_sentence, lead_order, looked_at, sentence, sorted_by_lead
 from core.control import Wait
-from core.logger import redact
+from core.journal import TrashedRow
+from core.logger import FILE_ONLY, redact
 from core.plan import SUMMARY_LABELS, Action, Mode
-from core.sync_logic import FILE_ONLY, Failure, Outcome, RestoreResult, StatusReport, SyncResult
+from core.results import Failure, Outcome, RestoreResult, StatusReport, SyncResult
 from core.text import columns, shown, terminal_lines
-from core.trash import TrashedRow
 
 if TYPE_CHECKING:
     from cli.doctor import Check

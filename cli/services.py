@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # the clients import gspread and py-trello: loaded only once 
     from clients.google_sheet import GoogleSheet
     from clients.trello_board import TrelloBoard
     from core.config import Settings
-    from core.sync_logic import ActionListener, SyncEngine
+    from core.results import ActionListener
+    from core.sync_logic import SyncEngine
 
 SANDBOX_DIR = Path("data/sandbox")
 ENV_FILE = Path(".env")

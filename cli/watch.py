@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator, Optional
 from cli.actionlog import run_and_report
 from core.control import StopRequested
 from core.errors import WorkLeadError
+from core.results import INTERRUPTED
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ DEFAULT_INTERVAL = 60.0
 # An idle round costs two requests (Drive's modifiedTime, the board's last activity);
 # one round a second keeps that well inside both services' limits.
 MIN_INTERVAL = 1.0
-INTERRUPTED = 130
 
 
 @contextmanager

@@ -18,8 +18,8 @@ def web_runner(settings: Callable[[], Any]) -> Runner:
     def run(dry_run: bool, report: Report) -> dict[str, Any]:
         from cli.services import connect
         from core.errors import WorkLeadError
-        from core.logger import current_log_file, redact
-        from core.sync_logic import Outcome
+        from core.logger import FILE_ONLY, current_log_file, redact
+        from core.results import Outcome
 
         def reported(outcome: Outcome) -> None:
             a = outcome.action
@@ -32,7 +32,7 @@ def web_runner(settings: Callable[[], Any]) -> Runner:
         except WorkLeadError as exc:  # its sentence, as the terminal says it
             raise RuntimeError(redact(exc.message)) from None
         except Exception as exc:  # as the terminal: one line, the traceback in the log file only
-            logging.getLogger("worklead").error("Unexpected error", exc_info=True, extra={"file_only": True})
+            logging.getLogger("worklead").error("Unexpected error", exc_info=True, extra=FILE_ONLY)
             where = current_log_file() or "the log file"
             raise RuntimeError(redact(f"Unexpected error ({type(exc).__name__}); details in {where}.")) from None
         return summary(result)

@@ -125,6 +125,10 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# `extra=FILE_ONLY` on a log call: the line goes to the log file only (the caller shows the result itself).
+FILE_ONLY = {"file_only": True}
+
+
 class ConsoleFilter(logging.Filter):
     """The console shows WorkLead's own INFO lines and everyone's warnings, never file-only lines."""
 

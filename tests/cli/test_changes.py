@@ -9,7 +9,7 @@ from cli.changes import failed_sentence, sentence
 from core.models import BoardSnapshot, Card, Lead, Link, SheetSnapshot, fields_hash
 from core.plan import KINDS, Action, Count, Kind, Mode, PlanOptions
 from core.planner import plan
-from core.sync_logic import SyncResult
+from core.results import SyncResult
 
 HEADER = ["id", "name", "email", "status", "source", "trello_card_id"]
 LISTS = {"TODO": "l1", "IN_PROGRESS": "l2", "DONE": "l3", "LOST": "l4"}

@@ -11,7 +11,7 @@ from rich.console import Console
 from cli.output import Printer, RedactingStream
 from core.logger import RedactingFilter
 from core.plan import Action, Kind, Mode
-from core.sync_logic import StatusReport, SyncResult
+from core.results import StatusReport, SyncResult
 from core.text import one_line, shown
 from tests.cli.conftest import Cli, delete_cards, write_sheet
 

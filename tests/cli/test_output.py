@@ -10,7 +10,7 @@ from rich.console import Console
 from cli.output import BarProgress, Printer, RedactingStream
 from core.logger import redact
 from core.plan import Action, Kind, Mode
-from core.sync_logic import Failure, SyncResult
+from core.results import Failure, SyncResult
 
 BOX_CHARS = set("─│┃━┏┓┗┛┡┩╇╈┼╭╮╰╯")
 

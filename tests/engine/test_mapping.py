@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from core.errors import LockHeldError
+from core.journal import Journal
 from core.mapping import MappingState, MappingStore
-from core.models import Link
+from core.models import Lead, Link
 
 
 def test_original_format_file_is_read_as_links_without_baseline(tmp_path: Path):
@@ -113,5 +114,8 @@ def test_mapping_trash_and_history_files_are_readable_by_their_owner_only(tmp_pa
     store.save(MappingState({"1": Link("c2")}))
     with store.lock():
         pass
-    for path in (store.path, store.backup_path, store.lock_path):
+    journal = Journal(tmp_path)
+    journal.trash.add([Lead(2, "1", "Ada", "ada@x.io", "NEW", "web")], ["id", "name"], "its card was deleted")
+    assert journal.record({"operation": "full"}) is None
+    for path in (store.path, store.backup_path, store.lock_path, journal.trash.path, journal.history_path):
         assert path.stat().st_mode & 0o777 == 0o600, path

@@ -6,7 +6,7 @@ import threading
 import requests
 
 from core.plan import Kind
-from core.sync_logic import Outcome
+from core.results import Outcome
 from tests.engine.conftest import World
 
 

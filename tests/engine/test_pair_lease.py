@@ -18,7 +18,8 @@ from clients.google_sheet import LEASE_METADATA_ID, GoogleSheet
 from clients.trello_board import TrelloBoard
 from core.errors import LockHeldError
 from core.lease import Lease, _process_space
-from core.sync_logic import SyncEngine, SyncResult
+from core.results import SyncResult
+from core.sync_logic import SyncEngine
 from tests.engine.conftest import World
 
 

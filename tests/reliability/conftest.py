@@ -128,7 +128,7 @@ class Rig:
         """What a full sync would still do or report, read through WorkLead's own clients."""
         engine = self.world.engine()
         sheet, board = engine.sheet.read(), engine.board.read()
-        p = plan(sheet, board, MappingStore(self.mapping_file).load().links, engine._options(Mode.FULL))
+        p = plan(sheet, board, MappingStore(self.mapping_file).load().links, engine.planning.options(Mode.FULL))
         pending = [f"{a.kind} {a.lead_id}: {a.reason}" for a in p.actions + p.held]
         pending += [f"baseline of {lead_id} would change" for lead_id in p.links_after]
         return pending + p.messages
