@@ -10,14 +10,12 @@ interrupts at once.
 """
 from __future__ import annotations
 
-import signal
 import threading
 from contextlib import contextmanager
-from types import FrameType
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator
 
 from cli.output import Printer
-from core.control import POLL, RunControl, StopRequested
+from core.control import POLL, RunControl, StopRequested, on_ctrl_c
 from core.logger import current_log_file
 from core.plan import Kind
 from core.results import Outcome, SyncResult
@@ -66,9 +64,6 @@ def ctrl_c_stops(control: RunControl, announce: Callable[[], None]) -> Iterator[
     says it instead, within POLL seconds.
     """
     control.reset()
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     done = threading.Event()
 
     def announcer() -> None:
@@ -77,20 +72,21 @@ def ctrl_c_stops(control: RunControl, announce: Callable[[], None]) -> Iterator[
                 announce()
                 return
 
-    def on_interrupt(signum: int, frame: Optional[FrameType]) -> None:
+    def on_interrupt() -> None:
         if control.stopping:
             raise KeyboardInterrupt
         control.request_stop()
 
     thread = threading.Thread(target=announcer, name="ctrl-c", daemon=True)
-    thread.start()
-    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        yield
+        with on_ctrl_c(on_interrupt) as installed:
+            if installed:  # only the main thread takes Ctrl-C: elsewhere there is nothing to announce
+                thread.start()
+            yield
     finally:
-        signal.signal(signal.SIGINT, previous)
         done.set()
-        thread.join()
+        if thread.ident is not None:
+            thread.join()
 
 
 def run_and_report(printer: Printer, engine: SyncEngine, call: Callable[[SyncEngine], SyncResult],

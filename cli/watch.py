@@ -8,15 +8,13 @@ after the current round; a second Ctrl-C stops at once.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from contextlib import contextmanager
 from datetime import datetime
-from types import FrameType
 from typing import Any, Callable, Iterator, Optional
 
 from cli.actionlog import run_and_report
-from core.control import StopRequested
+from core.control import StopRequested, on_ctrl_c
 from core.errors import WorkLeadError
 from core.results import INTERRUPTED
 
@@ -32,21 +30,15 @@ MIN_INTERVAL = 1.0
 def stop_after_round() -> Iterator[threading.Event]:
     """An event Ctrl-C sets instead of interrupting; a second Ctrl-C interrupts for real."""
     stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
 
-    def on_interrupt(signum: int, frame: Optional[FrameType]) -> None:
+    def on_interrupt() -> None:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
         log.warning("Stopping after this round (press Ctrl-C again to stop now).")
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
+    with on_ctrl_c(on_interrupt):
         yield stop
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class Watcher:

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import signal
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from types import FrameType
 from typing import Iterator, Optional, Protocol
 
-from core.control import RunControl, StopRequested
+from core.control import RunControl, StopRequested, on_ctrl_c
 from core.errors import AmbiguousWriteError, WorkLeadError
 from core.journal import Trash
 from core.lease import LeaseHeldError, PairLease
@@ -50,21 +48,15 @@ def _interrupt_at_safe_points(control: RunControl) -> Iterator[threading.Event]:
     wait ends, no new request starts); a second one sets the event, and the caller stops at once.
     """
     interrupted = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield interrupted
-        return
 
-    def on_interrupt(signum: int, frame: Optional[FrameType]) -> None:
+    def on_interrupt() -> None:
         if control.stopping:
             interrupted.set()
         else:
             control.request_stop()
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
+    with on_ctrl_c(on_interrupt):
         yield interrupted
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class Executor:

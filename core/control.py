@@ -8,10 +8,12 @@ second or more is reported to whoever shows progress.
 from __future__ import annotations
 
 import math
+import signal
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 # Shorter waits are not worth a word on the progress line.
 REPORTED_WAIT = 1.0
@@ -90,3 +92,20 @@ class RunControl:
                 return
             if condition.wait(timeout=min(left, POLL)):
                 return
+
+
+@contextmanager
+def on_ctrl_c(handler: Callable[[], None]) -> Iterator[bool]:
+    """While inside, Ctrl-C calls `handler` (which may raise KeyboardInterrupt) instead of raising wherever
+    the main thread happens to be; the previous handler comes back on leaving.
+
+    Only the main thread receives signals: in any other thread nothing is installed and False is yielded.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield False
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: handler())
+    try:
+        yield True
+    finally:
+        signal.signal(signal.SIGINT, previous)
