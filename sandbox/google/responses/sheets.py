@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from sandbox.google import metadata
-from sandbox.google.batch import kept_requests
 from sandbox.google.exceptions import GoogleApiError, invalid_argument
 from sandbox.google.fields import Mask, apply_mask, parse_mask
 from sandbox.google.models import Spreadsheet
 from sandbox.google.responses import Handlers, is_true, query_arg
+from sandbox.google.responses.batch import kept_requests
 from sandbox.google.serializers import prune_grid, sheet_properties_json, spreadsheet_json
 from sandbox.web import Request
 
