@@ -14,7 +14,8 @@ import requests
 
 from tests.cli.conftest import spawned
 from tests.support import clean_env as base_env
-from tests.support import run_subprocess as run_cli
+from tests.support import run_in_process as run_cli
+from tests.support import run_subprocess
 
 SANDBOX = Path("data") / "sandbox"
 
@@ -78,7 +79,7 @@ def test_a_sandbox_run_while_the_folder_is_served_works_through_the_running_sand
 def test_a_second_sandbox_server_for_one_folder_says_it_is_busy_and_where(
         workdir: Path, served: subprocess.Popen[str]) -> None:
     url = _env_file(workdir)["TRELLO_API_URL"]
-    run = run_cli(["sandbox", "--port", "0"], workdir, base_env())
+    run = run_subprocess(["sandbox", "--port", "0"], workdir, base_env())  # were it not refused, it would serve on
     assert run.code == 3, run.out
     assert f"already serving at {url} (process {served.pid})" in run.out
     assert len(run.out.strip().splitlines()) == 1 and "Traceback" not in run.out
