@@ -28,7 +28,7 @@ from cli.changes import failed_sentence, lead_order, looked_at, sentence, sorted
 from core.control import Wait
 from core.journal import TrashedRow
 from core.logger import FILE_ONLY, redact
-from core.plan import SUMMARY_LABELS, Action, Mode
+from core.plan import SUMMARY_LABELS, Action, Count, Mode
 from core.results import Failure, Outcome, RestoreResult, StatusReport, SyncResult
 from core.text import columns, shown, terminal_lines
 
@@ -45,7 +45,6 @@ PLAIN_WIDTH = 120
 _LINE_END_SPACES = re.compile(r"[ \t]+(?=\r?\n)")
 STOPPING = "Stopping: linking the cards already made... (Ctrl-C again stops at once)"
 
-SUMMARY_ROWS: tuple[tuple[str, str], ...] = tuple((str(count), label) for count, label in SUMMARY_LABELS.items())
 
 
 def user_text(value: Any, style: str = "", keep_newlines: bool = False) -> Text:
@@ -158,13 +157,12 @@ class Printer:
 
     # -- results ---------------------------------------------------------------
     def summary(self, result: SyncResult) -> None:
-        counts = result.as_counts()
         table = self._table(operation_title(result), show_header=False)
         table.add_column("what")
         table.add_column("count", justify="right")
-        for key, label in SUMMARY_ROWS:
-            value = counts.get(key, 0)
-            style = _count_style(key, value) if self.terminal else ""
+        for count, label in SUMMARY_LABELS.items():
+            value = result.count(count)
+            style = _count_style(count, value) if self.terminal else ""
             table.add_row(user_text(label), user_text(value, style))
         self._print_table(table)
         if result.subject is not None:
@@ -388,10 +386,10 @@ def failure_sentence(failure: Failure) -> str:
     return failed_sentence(failure.kind, failure.lead_id, failure.name, failure.error)
 
 
-def _count_style(key: str, value: int) -> str:
+def _count_style(count: Count, value: int) -> str:
     if not value:
         return "dim"
-    return {"failed": "bold red", "conflicts": "yellow", "held_back": "yellow"}.get(key, "green")
+    return {Count.FAILED: "bold red", Count.CONFLICTS: "yellow", Count.HELD_BACK: "yellow"}.get(count, "green")
 
 
 def change_text(action: Action) -> str:

@@ -9,7 +9,9 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from cli.output import SUMMARY_ROWS, change_text, held_back_sentence, operation_title
+from cli.output import change_text, held_back_sentence, operation_title
+from core.plan import SUMMARY_LABELS, Action
+from core.results import SyncResult
 from sandbox.view import Report, Runner
 
 
@@ -53,23 +55,22 @@ def runner_for(sandbox: Any, env_file: Path = Path(".env")) -> Runner:
     return web_runner(settings)
 
 
-def summary(result: Any) -> dict[str, Any]:
+def summary(result: SyncResult) -> dict[str, Any]:
     """The result as the page shows it: the terminal's title, counts, plan rows and notices."""
-    counts = result.as_counts()
-    held = list(result.held or [])
-    planned = list(result.plan or []) if result.dry_run else []
-    notices = list(result.messages or []) + [f"conflict: {d}" for d in result.conflict_details or []]
+    held = list(result.held)
+    planned = list(result.plan) if result.dry_run else []
+    notices = list(result.messages) + [f"conflict: {d}" for d in result.conflict_details]
     if result.held and not result.dry_run:
         notices.append(held_back_sentence(result))
     return {
         "title": operation_title(result),
-        "counts": [[label, counts.get(key, 0)] for key, label in SUMMARY_ROWS],
+        "counts": [[label, result.count(count)] for count, label in SUMMARY_LABELS.items()],
         "plan": [_row(a, held=False) for a in planned] + [_row(a, held=True) for a in held if a not in planned],
         "notices": notices,
         "exit_code": result.exit_code,
     }
 
 
-def _row(action: Any, held: bool) -> dict[str, Any]:
+def _row(action: Action, held: bool) -> dict[str, Any]:
     return {"lead_id": action.lead_id, "name": action.name, "kind": action.kind, "change": change_text(action),
             "reason": action.reason, "held": held}
