@@ -126,6 +126,13 @@ class PairLease:
         raise LeaseHeldError("Another sync took this sheet and board just now; nothing was written. "
                              "Try again when it finishes.")
 
+    def __enter__(self) -> "PairLease":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
     def keep(self) -> None:
         """Renew once a third of the lease has passed; a lease lost meanwhile stops the run."""
         if self.held is None or self.clock() < self.held.expires - self.seconds * 2 / 3:

@@ -91,13 +91,9 @@ class Planning:
             if p.guard is not None or not p.actions:  # nothing to write to either side: no lease
                 yield Planned(p, sheet, board, state), None
                 return
-            lease = PairLease(self.sheet, self.settings.lease_seconds)
-            lease.acquire()
-            try:
+            with PairLease(self.sheet, self.settings.lease_seconds) as lease:
                 sheet, board = self.read(options.mode)
                 yield Planned(plan(sheet, board, state.links, options), sheet, board, state), lease
-            finally:
-                lease.release()
 
     def read(self, mode: Mode) -> tuple[SheetSnapshot, BoardSnapshot]:
         links = self.mapping.peek().links  # first: an unusable mapping file stops the run before any request

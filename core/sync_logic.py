@@ -14,6 +14,7 @@ from core.config import Settings
 from core.control import RunControl
 from core.errors import NotFoundError
 from core.journal import RESTORED, Journal, Trash
+from core.lease import PairLease
 from core.logger import FILE_ONLY
 from core.mapping import MappingStore
 from core.models import STATUSES, SheetSnapshot, StatusMap
@@ -149,7 +150,9 @@ class SyncEngine:
         if unknown:
             raise NotFoundError(f"No row with id {', '.join(unknown)} is in the trash; nothing was restored. "
                                 f"`python main.py restore` lists the rows that can be restored.")
-        with self.mapping.lock():
+        # A restore writes to the sheet like a sync does: one writer per pair, so it holds the lease too,
+        # and reads the sheet only once it holds it.
+        with self.mapping.lock(), PairLease(self.sheet, self.settings.lease_seconds):
             sheet = self.sheet.read()
             present = {lead.id.strip() for lead in sheet.leads}
             result = RestoreResult(in_sheet=[i for i in lead_ids if i in present])

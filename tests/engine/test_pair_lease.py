@@ -123,3 +123,28 @@ def test_two_folders_started_together_on_one_pair_make_each_card_once(world: Wor
     made = sorted(o.created for o in outcomes if isinstance(o, SyncResult))
     assert made in ([0, 10], [10]), outcomes
     assert lease_entry(world) is None
+
+
+def test_restore_while_another_machine_holds_the_pair_appends_nothing_then_holds_the_lease_itself(world: World):
+    world.engine().full_sync()
+    world.delete_card("4")
+    world.engine().full_sync()  # the card is gone: its row goes to the trash
+    assert "4" not in [r[0] for r in world.rows()]
+    plant_lease(world, "sales-laptop", expires_in=600)
+    rows = world.rows()
+    with pytest.raises(LockHeldError) as held:
+        world.engine().restore(["4"])
+    assert held.value.exit_code == 3 and "sales-laptop" in held.value.message
+    assert world.rows() == rows  # nothing appended
+    assert not any(e["method"] == "POST" and ":append" in e["path"] for e in world.requests())
+
+    GoogleSheet.from_settings(world.settings).delete_lease(lease_entry(world)["metadataValue"])  # type: ignore[index]
+    world.clear_log()
+    restored = world.engine().restore(["4"])
+    assert [row.lead_id for row in restored.restored] == ["4"] and world.rows()[-1][0] == "4"
+    assert lease_entry(world) is None  # released at the end
+    log = [(e["method"], e["path"]) for e in world.requests()]
+    take = next(i for i, (m, p) in enumerate(log) if m == "POST" and p.endswith(":batchUpdate"))
+    append = next(i for i, (m, p) in enumerate(log) if m == "POST" and p.endswith(":append"))
+    assert take < next(i for i, (m, p) in enumerate(log) if m == "GET" and "/values/" in p) < append, log
+    assert log[-1][0] == "POST" and log[-1][1].endswith(":batchUpdate"), "the lease is released last"
