@@ -52,7 +52,10 @@ def looked_at(subject: Subject, result: SyncResult) -> str:
     status = shown(lead.status.strip()) or "a blank status"
     if card is None:
         return f"{who}: {status} in the sheet; it has no card."
-    where = f"its card is in {shown(card.list_name)}" + (" (archived)" if card.closed else "")
+    if card.closed:
+        return (f"{who}: {status} in the sheet; its card \"{shown(card.name)}\" (in {shown(card.list_name)}) is "
+                f"archived, so its status is not synced; the link is kept.")
+    where = f"its card is in {shown(card.list_name)}"
     if result.plan:
         return f"{who}: {status} in the sheet, {where}."
     return f"{who}: {status} in the sheet, {where}: already in step, nothing to do."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.cli.conftest import Cli, add_leads, trello, write_sheet
+from tests.cli.conftest import Cli, add_leads, board_cards, trello, write_sheet
 
 
 def test_version_and_help_say_what_exit_code_1_means(cli: Cli) -> None:
@@ -93,3 +93,23 @@ def test_piped_output_is_never_padded_and_no_word_is_split_at_120_or_60_columns(
     # Piped, a long line stays one line (grep finds it whole), wider than the 60 columns.
     conflict = re.search(r"^- conflict: Lead 1 \(Maria Schneider\): .* the sheet gets CONTACTED\.$", synced.out, re.M)
     assert conflict and len(conflict.group(0)) > 60, synced.out
+
+
+def test_options_5_and_6_on_an_archived_card_name_it_say_it_is_not_synced_and_keep_the_link(cli: Cli) -> None:
+    assert cli("sync").code == 0
+    card = next(c for c in board_cards(cli.sandbox) if c.name == "Follow-up: Maria Schneider")
+    with cli.sandbox.lock:
+        trello(cli.sandbox).backend.update_card(card.id, closed=True)
+    write_sheet(cli.sandbox, 2, 4, ["QUALIFIED"])  # the sheet moves on while the card is archived
+    links = json.loads(cli.mapping_file.read_text())["links"]
+    said = ('Lead 1 (Maria Schneider): QUALIFIED in the sheet; its card "Follow-up: Maria Schneider" (in TODO) '
+            'is archived, so its status is not synced; the link is kept.')
+    runs = [cli("card", card.id), cli("card", card.short_link), cli("lead", "1"),
+            cli(stdin=f"6\n{card.id}\n5\n1\nq\n")]
+    for run in runs:
+        assert run.code == 0, run.out  # reported, not a failure
+        assert "no card" not in run.out.lower() and "already in step" not in run.out, run.out
+    assert all(run.out.count(said) == 1 for run in runs[:3]) and runs[3].out.count(said) == 2
+    assert json.loads(cli.mapping_file.read_text())["links"] == links
+    archived = next(c for c in board_cards(cli.sandbox) if c.id == card.id)
+    assert archived.closed and archived.id_list == card.id_list  # not moved, not unarchived
