@@ -89,12 +89,21 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     started = time.monotonic()
     ctx.last_result = None
     log.info("Run started: %s%s", _what(args), _pair(ctx), extra=FILE_ONLY)
-    code = _guarded(ctx, command, args)
-    counts: dict[str, int] = ctx.last_result.as_counts() if ctx.last_result is not None else {}
-    log.info("Run ended: %s%s; %s; %.1f s; exit code %d", _what(args), _pair(ctx),
-             ", ".join(f"{k} {v}" for k, v in counts.items()) or "no sync counts",
-             time.monotonic() - started, code, extra=FILE_ONLY)
+    try:
+        code = _guarded(ctx, command, args)
+    except KeyboardInterrupt:  # a second Ctrl-C: the run ends at once, and the log still says so
+        _log_end(ctx, args, started, INTERRUPTED)
+        raise
+    _log_end(ctx, args, started, code)
     return code
+
+
+def _log_end(ctx: Context, args: argparse.Namespace, started: float, code: int) -> None:
+    counts: dict[str, int] = ctx.last_result.as_counts() if ctx.last_result is not None else {}
+    log.info("Run ended: %s%s; %s; %.1f s; exit code %d%s", _what(args), _pair(ctx),
+             ", ".join(f"{k} {v}" for k, v in counts.items()) or "no sync counts",
+             time.monotonic() - started, code, " (stopped with Ctrl-C)" if code == INTERRUPTED else "",
+             extra=FILE_ONLY)
 
 
 def _guarded(ctx: Context, command: Command, args: argparse.Namespace) -> int:

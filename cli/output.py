@@ -191,7 +191,9 @@ class Printer:
     def stopped(self, cards_made: int) -> None:
         saved = (f"the {cards_made} card{'s' if cards_made != 1 else ''} made in this run "
                  f"{'are' if cards_made != 1 else 'is'} linked; " if cards_made else "")
-        self.warn(f"Stopped (Ctrl-C): {saved}the next sync does the rest.")
+        message = f"Stopped (Ctrl-C): {saved}the next sync does the rest."
+        log.warning(message, extra=FILE_ONLY)
+        self.warn(message)
 
     def plan(self, actions: Iterable[Action], title: str = "Preview: what a full sync would do",
              held: Iterable[Action] = (), show_all: bool = False) -> None:

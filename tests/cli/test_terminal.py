@@ -106,6 +106,8 @@ def test_a_second_ctrl_c_stops_at_once_and_still_links_what_exists(cli: Cli) -> 
     made = {c.id for c in board_cards(cli.sandbox) if not c.closed}
     linked = {link["card_id"] for link in json.loads(cli.mapping_file.read_text())["links"].values()}
     assert made and made == linked
+    # Ended at once, by KeyboardInterrupt: the log still closes the run.
+    assert re.search(r"Run ended: sync .*; exit code 130 \(stopped with Ctrl-C\)\n$", cli.log_text())
 
 
 def test_ctrl_c_at_a_prompt_goes_back_to_the_menu_and_at_the_menu_says_goodbye(menu: pexpect.spawn) -> None:

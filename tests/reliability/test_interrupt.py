@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -63,3 +64,28 @@ def test_ctrl_c_at_any_point_links_every_card_made_and_says_what_was_saved(rig: 
     rig.faults()
     assert rig.run("sync").code == 0, rig.outputs[-1]
     assert rig.inconsistencies() == []
+
+
+def test_the_log_of_a_ctrl_c_run_has_its_start_every_card_made_and_linked_and_an_end_saying_ctrl_c(
+        rig: Rig) -> None:
+    rules, seen = MOMENTS["card writes"]
+    rig.seed(LEADS)
+    rig.faults(latency_ms=20, rules=rules)
+    proc = rig.spawn("initial")
+    press_ctrl_c_when(rig, proc, seen)
+    assert rig.collect(proc).code == 130
+    log = "".join(p.read_text(encoding="utf-8") for p in Path(rig.env["LOG_DIR"]).glob("*.log"))
+    lines = log.splitlines()
+
+    assert re.search(r" INFO +worklead\.cli: Run started: initial$", lines[0]), lines[0]
+    made = {marker_lead_id(c.desc) for c in rig.world.cards()}
+    linked = set(MappingStore(rig.mapping_file).load().links)
+    logged = set(re.findall(r" INFO +worklead\.sync: create_card: lead (\d+) ", log))
+    assert made and logged == made == linked  # every card made is in the log, and linked
+    assert "WARNING  worklead.cli: Ctrl-C: stopping the run." in log
+    said = re.search(r"WARNING +worklead\.cli: Stopped \(Ctrl-C\): the (\d+) cards? made in this run (?:is|are) "
+                     r"linked", log)
+    assert said and int(said.group(1)) == len(made), log[-3000:]
+    end = re.search(r" INFO +worklead\.cli: Run ended: initial \(.*\); created (\d+),.*; exit code 130 "
+                    r"\(stopped with Ctrl-C\)$", lines[-1])
+    assert end and int(end.group(1)) == len(made), lines[-1]
