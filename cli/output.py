@@ -326,7 +326,9 @@ class BarProgress:
             busy = self._wait is not None and self._wait[1] > now
             self._wait = (wait, now + wait.seconds)
         if self._bar is None and not busy:
-            say(self._console, user_text(wait.describe().capitalize() + "..."))
+            said = wait.describe()
+            # str.capitalize() would also lower the rest: "waiting for trello's rate limit".
+            say(self._console, user_text(said[:1].upper() + said[1:] + "..."))
 
     def stopping(self) -> None:
         """The first Ctrl-C of a run: said at once, and logged."""

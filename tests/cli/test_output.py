@@ -94,3 +94,11 @@ def test_a_secret_inside_an_error_message_is_masked_on_the_console(known_secret:
     printer.error(f"Trello said: invalid token {known_secret}")
     assert known_secret not in buffer.getvalue()
     assert "***" in buffer.getvalue()
+
+
+def test_a_wait_without_a_bar_is_one_line_that_names_the_service_as_written() -> None:
+    from core.control import LIMIT, Wait
+
+    piped = io.StringIO()
+    BarProgress(Console(file=piped, width=100)).waiting(Wait("Trello", LIMIT, 9))
+    assert piped.getvalue() == "Waiting for Trello's rate limit (9 s)...\n"
