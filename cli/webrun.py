@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
+from cli.changes import failed_sentence, sentence
 from cli.output import change_text, held_back_sentence, operation_title
 from core.plan import SUMMARY_LABELS, Action
 from core.results import SyncResult
@@ -25,8 +26,9 @@ def web_runner(settings: Callable[[], Any]) -> Runner:
 
         def reported(outcome: Outcome) -> None:
             a = outcome.action
+            said = sentence(a) if outcome.error is None else failed_sentence(a.kind, a.lead_id, a.name, outcome.error)
             report({"kind": a.kind, "lead_id": a.lead_id, "name": a.name, "change": change_text(a),
-                    "reason": a.reason, "error": outcome.error})
+                    "reason": a.reason, "error": outcome.error, "sentence": said})
 
         try:
             engine = connect(settings(), on_action=reported)
@@ -72,5 +74,6 @@ def summary(result: SyncResult) -> dict[str, Any]:
 
 
 def _row(action: Action, held: bool) -> dict[str, Any]:
+    # The page shows `sentence`, the terminal's words; `kind` is for scripts reading the view.
     return {"lead_id": action.lead_id, "name": action.name, "kind": action.kind, "change": change_text(action),
-            "reason": action.reason, "held": held}
+            "reason": action.reason, "held": held, "sentence": sentence(action)}

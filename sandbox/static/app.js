@@ -359,18 +359,10 @@ function renderRun(snap) {
   result.replaceChildren(...runResult(run));
 }
 
+// Each action in the terminal's words: "Moved Daniel Novak's card (lead 4) from TODO to CONTACTED (...)".
 function eventLine(event) {
-  const row = el("div", "event");
-  row.appendChild(el("span", "kind", event.kind));
-  const what = el("span", "what");
-  const who = `lead ${event.lead_id}` + (event.name ? ` (${event.name})` : "");
-  what.appendChild(document.createTextNode(who + (event.change ? ` ${event.change}` : "") + " "));
-  what.appendChild(el("span", "why", event.reason || ""));
-  if (event.error) {
-    row.classList.add("failed");
-    what.appendChild(el("span", "error", ` failed: ${event.error}`));
-  }
-  row.appendChild(what);
+  const row = el("div", "event" + (event.error ? " failed" : ""));
+  row.appendChild(el("span", "what", event.sentence));
   return row;
 }
 
@@ -400,12 +392,12 @@ function planTable(plan, title) {
   wrap.appendChild(el("p", "run-head", title || "Preview: what a full sync would do"));
   const table = el("table", "plan");
   const head = el("tr");
-  for (const name of ["Lead", "Name", "Action", "From -> To", "Reason"]) head.appendChild(el("th", "", name));
+  for (const name of ["Lead", "Change", "Reason"]) head.appendChild(el("th", "", name));
   table.appendChild(head);
   for (const a of plan) {
     const tr = el("tr", a.held ? "held" : "");
-    tr.append(el("td", "", a.lead_id), el("td", "", a.name), el("td", "kind", a.kind + (a.held ? " (held back)" : "")),
-              el("td", "", a.change), el("td", "", a.reason));
+    tr.append(el("td", "", a.lead_id), el("td", "change", a.sentence + (a.held ? " (held back)" : "")),
+              el("td", "", a.reason));
     table.appendChild(tr);
   }
   wrap.appendChild(table);

@@ -61,7 +61,7 @@ def test_the_page_shows_the_demo_leads_and_the_cards_a_sync_makes(page: Page) ->
     synced(page)
     assert page.list_of("Follow-up: Maria Schneider") == "TODO"
     assert page.list_of("Follow-up: Sofia Lindqvist") == "DONE"
-    assert page.run_log().count("create_card") == 10
+    assert page.run_log().count("Created a card for") == 10 and "create_card" not in page.run_log()
     # The sync wrote each new card's id to the sheet, and the page shows it.
     page.wait(lambda: all(r[CARD_ID] for r in page.rows()[1:] if r[STATUS] != "LOST"), "the new card ids")
 
@@ -73,7 +73,7 @@ def test_a_status_edited_in_the_sheet_moves_the_card_after_sync(page: Page) -> N
     assert page.list_of("Follow-up: Maria Schneider") == "TODO"
     page.run("sync")
     page.wait(lambda: page.list_of("Follow-up: Maria Schneider") == "IN_PROGRESS", "the card in IN_PROGRESS")
-    assert "move_card" in page.run_log() and "Maria Schneider" in page.run_log()
+    assert "Moved Maria Schneider's card (lead 1) from TODO to CONTACTED (the sheet changed)" in page.run_log()
     classes = page.act(lambda: page.card("Follow-up: Maria Schneider").get_attribute("class"))
     assert "flash-sync" in classes  # what the sync carried across stands out
 
@@ -88,7 +88,7 @@ def test_a_card_moved_with_the_keyboard_changes_the_status_cell_after_sync(page:
     page.run("sync")
     page.wait(lambda: page.row("2")[STATUS] == "QUALIFIED", "the status cell QUALIFIED")
     assert page.demo.worksheet().acell("D3").value == "QUALIFIED"
-    assert "write_status" in page.run_log()
+    assert "Set James Okafor's status (lead 2) to QUALIFIED (the card moved in Trello)" in page.run_log()
 
 
 def test_a_card_dragged_to_another_list_lands_there(page: Page) -> None:
@@ -118,8 +118,11 @@ def test_preview_lists_the_plan_and_changes_nothing(page: Page) -> None:
     assert "Preview: what a full sync would do" in result and "dry run: nothing was changed" in result
     plan = page.js("""return [...document.querySelectorAll('#run-log table.plan tr')].slice(1)
         .map(tr => [...tr.children].map(td => td.textContent));""")
-    assert [row[:3] for row in plan] == [["4", "Daniel Novak", "move_card"]], plan
-    assert plan[0][4]  # each action says why
+    # The terminal's words for each change, never the internal kind (move_card).
+    assert [row[:2] for row in plan] == [
+        ["4", "Moved Daniel Novak's card (lead 4) from TODO to DONE (the sheet changed)"]], plan
+    assert plan[0][2]  # each action says why
+    assert "move_card" not in page.run_log()
     assert page.list_of("Follow-up: Daniel Novak") == "TODO"
 
 

@@ -42,9 +42,12 @@ def test_a_page_preview_plans_and_a_page_sync_reports_each_action_then_the_summa
     preview = _run(sandbox, dry_run=True)
     assert preview["state"] == "done" and preview["events"] == []
     assert [row["kind"] for row in preview["summary"]["plan"]] == ["create_card"] * 10
+    # The page shows the terminal's sentence for each, never the internal kind.
+    assert "Created a card for Maria Schneider (lead 1) in TODO" in [r["sentence"] for r in preview["summary"]["plan"]]
     assert preview["summary"]["title"] == "Summary: Full sync (dry run: nothing was changed)"
     sync = _run(sandbox, dry_run=False)
     assert [e["kind"] for e in sync["events"]] == ["create_card"] * 10
+    assert "Created a card for Oliver Grant (lead 12) in TODO" in [e["sentence"] for e in sync["events"]]
     assert {e["name"] for e in sync["events"]} >= {"Maria Schneider", "Oliver Grant"}
     assert ["Created", 10] in sync["summary"]["counts"] and sync["summary"]["exit_code"] == 0
     assert (sandbox.data_dir / "mapping.json").exists()  # the demo's own mapping, as with --sandbox
