@@ -18,7 +18,7 @@ from sandbox.view import Report, Runner
 
 def web_runner(settings: Callable[[], Any]) -> Runner:
     """A runner for the web view, building its engine from `settings()` at each run."""
-    def run(dry_run: bool, report: Report) -> dict[str, Any]:
+    def run(dry_run: bool, report: Report, force_delete: bool = False) -> dict[str, Any]:
         from cli.services import connect
         from core.errors import WorkLeadError
         from core.logger import FILE_ONLY, current_log_file, redact
@@ -32,7 +32,7 @@ def web_runner(settings: Callable[[], Any]) -> Runner:
 
         try:
             engine = connect(settings(), on_action=reported)
-            result = engine.full_sync(dry_run=dry_run)
+            result = engine.full_sync(dry_run=dry_run, force_delete=force_delete)
         except WorkLeadError as exc:  # its sentence, as the terminal says it
             raise RuntimeError(redact(exc.message)) from None
         except Exception as exc:  # as the terminal: one line, the traceback in the log file only
@@ -69,6 +69,9 @@ def summary(result: SyncResult) -> dict[str, Any]:
         "counts": [[label, result.count(count)] for count, label in SUMMARY_LABELS.items()],
         "plan": [_row(a, held=False) for a in planned] + [_row(a, held=True) for a in held if a not in planned],
         "notices": notices,
+        # The menu's y/N after held-back deletions: the page offers the same "delete anyway".
+        "can_force": bool(result.held and not result.dry_run and result.force_would_do_them),
+        "held_count": len(held),
         "exit_code": result.exit_code,
     }
 

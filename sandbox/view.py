@@ -18,8 +18,8 @@ STATUSES = ("NEW", "CONTACTED", "QUALIFIED", "LOST")
 _MARKER = re.compile(r"^Lead ID: ?(.*)$", re.MULTILINE)
 # Reported by a runner as it goes: one dict per executed action.
 Report = Callable[[dict[str, Any]], None]
-# (dry_run, report) -> summary dict. Supplied by whoever starts the sandbox with WorkLead beside it.
-Runner = Callable[[bool, Report], dict[str, Any]]
+# (dry_run, report, force_delete) -> summary dict. Supplied by whoever starts the sandbox with WorkLead beside it.
+Runner = Callable[[bool, Report, bool], dict[str, Any]]
 
 
 class ViewError(ValueError):
@@ -61,6 +61,7 @@ class Run:
 
     id: int
     dry_run: bool
+    force_delete: bool = False  # the page's "delete anyway" after a guard held deletions back
     state: str = "running"  # running, done, failed
     events: list[dict[str, Any]] = field(default_factory=list)
     summary: Optional[dict[str, Any]] = None
@@ -183,7 +184,7 @@ class WebView:
         with self.sandbox.lock:
             if self.run is not None and self.run.state != "running":
                 self.run = None
-    def start_run(self, dry_run: bool) -> Run:
+    def start_run(self, dry_run: bool, force_delete: bool = False) -> Run:
         if self.runner is None:
             raise ViewError("this sandbox was started without WorkLead beside it; start it with "
                             "`python main.py sandbox` to preview and sync from the page")
@@ -191,7 +192,7 @@ class WebView:
             if self.run is not None and self.run.state == "running":
                 raise ViewError("a preview or sync started from this page is still running")
             self._runs += 1
-            run = self.run = Run(self._runs, dry_run)
+            run = self.run = Run(self._runs, dry_run, force_delete)
         threading.Thread(target=self._execute, args=(run,), daemon=True, name="sandbox-web-run").start()
         self.changes.bump()
         return run
@@ -207,7 +208,7 @@ class WebView:
         summary: Optional[dict[str, Any]] = None
         error: Optional[str] = None
         try:
-            summary = self.runner(run.dry_run, report)
+            summary = self.runner(run.dry_run, report, run.force_delete)
         except Exception as exc:  # shown on the page as the terminal would show it: one sentence
             error = str(exc) or type(exc).__name__
         state = "failed" if error is not None else "done"

@@ -44,7 +44,8 @@ def serve_view(view: WebView, request: Request, name: str) -> Response:
             if name == "view/edit":
                 view.edit(body)
             else:
-                view.start_run(bool(body.get("dry_run")) if isinstance(body, dict) else False)
+                body = body if isinstance(body, dict) else {}
+                view.start_run(bool(body.get("dry_run")), force_delete=bool(body.get("force_delete")))
         except ValueError as exc:
             return json_response({"error": str(exc)}, 409 if name == "view/run" else 400)
         return json_response(view.snapshot(), headers=dict(PAGE_HEADERS))

@@ -380,7 +380,21 @@ function runResult(run) {
   out.push(table);
   if (!run.dry_run && (s.plan || []).length) out.push(planTable(s.plan, "Held back"));
   for (const notice of s.notices || []) out.push(el("p", "notice", notice));
+  if (s.can_force) out.push(deleteAnyway(s.held_count));
   return out;
+}
+
+// The menu's y/N after a guard held deletions back: leaving the page as it is keeps them all.
+function deleteAnyway(count) {
+  const box = el("div", "force");
+  box.appendChild(el("p", "", `Delete anyway: delete and archive these ${count} now. ` +
+    "Or do nothing: they are all kept, and the next sync holds them back again."));
+  const button = el("button", "btn danger", `Delete and archive these ${count} anyway`);
+  button.type = "button";
+  button.id = "force-delete";
+  button.addEventListener("click", () => startRun(false, true));
+  box.appendChild(button);
+  return box;
 }
 
 function planTable(plan, title) {
@@ -555,9 +569,9 @@ function wireBoard() {
 }
 
 // -- the header buttons ----------------------------------------------------------------------------
-async function startRun(dryRun) {
+async function startRun(dryRun, forceDelete = false) {
   try {
-    accept(await api("/_sandbox/view/run", { dry_run: dryRun }));
+    accept(await api("/_sandbox/view/run", { dry_run: dryRun, force_delete: forceDelete }));
   } catch (err) {
     toast(err.message);
   }

@@ -73,7 +73,7 @@ def test_a_status_edited_in_the_sheet_moves_the_card_after_sync(page: Page) -> N
     assert page.list_of("Follow-up: Maria Schneider") == "TODO"
     page.run("sync")
     page.wait(lambda: page.list_of("Follow-up: Maria Schneider") == "IN_PROGRESS", "the card in IN_PROGRESS")
-    assert "Moved Maria Schneider's card (lead 1) from TODO to CONTACTED (the sheet changed)" in page.run_log()
+    assert "Moved Maria Schneider's card (lead 1) from TODO to IN_PROGRESS (the sheet changed)" in page.run_log()
     classes = page.act(lambda: page.card("Follow-up: Maria Schneider").get_attribute("class"))
     assert "flash-sync" in classes  # what the sync carried across stands out
 
@@ -170,6 +170,11 @@ def test_a_held_back_deletion_is_shown_in_the_terminals_words(page: Page) -> Non
     assert "deletions or archivings were held back by a safety guard" in result
     held = page.js("return [...document.querySelectorAll('#run-result tr.held')].length")
     assert held == 6 and len(page.rows()) == 13
+    # The menu's y/N, on the page: doing nothing keeps them; the button deletes them.
+    assert "Or do nothing: they are all kept, and the next sync holds them back again." in result
+    page.press("force-delete")
+    page.wait(lambda: len(page.rows()) == 7, "the six rows deleted")
+    assert "Deleted6" in page.js("return document.querySelector('#run-result').textContent").replace(" ", "")
 
 
 def test_the_reset_button_asks_first_then_brings_the_demo_back(page: Page) -> None:

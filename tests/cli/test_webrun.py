@@ -12,9 +12,10 @@ from core.mapping import MappingStore
 from sandbox import Sandbox
 
 
-def _run(sandbox: Sandbox, dry_run: bool) -> dict[str, Any]:
+def _run(sandbox: Sandbox, dry_run: bool, force_delete: bool = False) -> dict[str, Any]:
     auth = sandbox.control_headers()
-    view = requests.post(f"{sandbox.url}/_sandbox/view/run", json={"dry_run": dry_run}, headers=auth, timeout=10).json()
+    view = requests.post(f"{sandbox.url}/_sandbox/view/run", json={"dry_run": dry_run, "force_delete": force_delete},
+                         headers=auth, timeout=10).json()
     deadline = time.monotonic() + 60
     while view["run"]["state"] == "running":
         assert time.monotonic() < deadline
@@ -70,3 +71,24 @@ def test_a_conflict_made_on_the_page_is_reported_in_the_terminals_words(sandbox:
     assert ["Conflicts", 1] in run["summary"]["counts"]
     view = requests.get(f"{sandbox.url}/_sandbox/view", headers=auth, timeout=10).json()
     assert view["sheet"]["rows"][1]["cells"][3] == "CONTACTED"  # Trello wins, as CONFLICT_WINNER says
+
+
+def test_deletions_held_back_on_the_page_are_kept_until_delete_anyway_is_pressed(
+        sandbox: Sandbox, tmp_path: Path) -> None:
+    _with_runner(sandbox, tmp_path)
+    assert _run(sandbox, dry_run=False)["state"] == "done"
+    auth = sandbox.control_headers()
+    view = requests.get(f"{sandbox.url}/_sandbox/view", headers=auth, timeout=10).json()
+    cards = [c for lst in view["board"]["lists"] for c in lst["cards"]][:6]
+    for card in cards:
+        edit = {"op": "delete_card", "card": card["id"]}
+        assert requests.post(f"{sandbox.url}/_sandbox/view/edit", json=edit, headers=auth, timeout=10).ok
+    rows = len(requests.get(f"{sandbox.url}/_sandbox/view", headers=auth, timeout=10).json()["sheet"]["rows"])
+    held = _run(sandbox, dry_run=False)["summary"]
+    assert held["can_force"] and held["held_count"] == 6 and ["Deleted", 0] in held["counts"]
+    again = _run(sandbox, dry_run=False)["summary"]  # not pressing it keeps them, run after run
+    assert again["can_force"] and ["Deleted", 0] in again["counts"]
+    forced = _run(sandbox, dry_run=False, force_delete=True)["summary"]
+    assert ["Deleted", 6] in forced["counts"] and not forced["can_force"]
+    view = requests.get(f"{sandbox.url}/_sandbox/view", headers=auth, timeout=10).json()
+    assert len(view["sheet"]["rows"]) == rows - 6
