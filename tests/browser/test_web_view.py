@@ -174,7 +174,8 @@ def test_a_held_back_deletion_is_shown_in_the_terminals_words(page: Page) -> Non
     assert "Or do nothing: they are all kept, and the next sync holds them back again." in result
     page.press("force-delete")
     page.wait(lambda: len(page.rows()) == 7, "the six rows deleted")
-    assert "Deleted6" in page.js("return document.querySelector('#run-result').textContent").replace(" ", "")
+    page.wait(lambda: "Deleted6" in page.js("return document.querySelector('#run-result').textContent")
+              .replace(" ", ""), "the run's summary")
 
 
 def test_the_reset_button_asks_first_then_brings_the_demo_back(page: Page) -> None:
