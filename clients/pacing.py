@@ -163,7 +163,7 @@ class RatePacer:
             slot.stamp = now
             windows = [w for w in rate_windows(headers or {}) if w.scope in PACED_SCOPES]
             if windows:
-                self._learn(windows, now)
+                self._learn(windows, now, slot.sent)
             self._cond.notify_all()
 
     def refused(self, headers: Optional[Mapping[str, str]] = None) -> Optional[float]:
@@ -179,14 +179,16 @@ class RatePacer:
             return {name: scope.allowance(now, self._most_in_flight) for name, scope in self._scopes.items()}
 
     # -- inside -------------------------------------------------------------------------
-    def _learn(self, windows: list[RateWindow], now: float) -> None:
+    def _learn(self, windows: list[RateWindow], now: float, sent: float) -> None:
         self._scopes.pop(FALLBACK, None)
         for window in windows:
             scope = self._scopes.setdefault(window.scope, _Scope(window.limit, window.interval))
             scope.limit, scope.interval = window.limit, window.interval
-            # Every slot of ours still in the window (in flight included) may be in the server's count:
-            # counting them all can only make others look smaller, never invent them.
-            others = window.used - self._ours(now, window.interval)
+            # The server counted its window when it answered, some time after `sent`: every slot of ours
+            # it may still have held (in flight included) is ours, not others'. Counting from the send,
+            # not from the answer's arrival, keeps a slow answer (latency, a busy machine) from making
+            # our own requests near the window's edge look like another app's.
+            others = window.used - self._ours(sent, window.interval)
             scope.others.append((now, max(0, others)))
 
     def _ours(self, now: float, interval: float) -> int:
@@ -195,7 +197,9 @@ class RatePacer:
     def _delay(self, now: float) -> float:
         """0 when a request may go now, else the seconds until a slot of ours leaves a full window."""
         longest = max(scope.interval for scope in self._scopes.values())
-        while self._slots and self._slots[0].stamp <= now - longest:
+        # Kept a window longer than any scope needs: an answer still in flight learns from the slots
+        # its server's window held when it was sent.
+        while self._slots and self._slots[0].stamp <= now - 2 * longest:
             self._slots.popleft()
         delay = 0.0
         for scope in self._scopes.values():

@@ -11,7 +11,7 @@ import requests
 import yaml
 
 from clients.google_sheet import GoogleSheet
-from clients.pacing import RateWindow, rate_windows
+from clients.pacing import RatePacer, RateWindow, rate_windows
 from clients.quota import SharedQuota
 from clients.trello_board import TrelloBoard
 from core.control import LIMIT, RunControl, StopRequested, Wait
@@ -185,3 +185,21 @@ def test_two_processes_of_one_folder_count_one_quota(tmp_path: Path) -> None:
     assert [(w.kind, round(w.seconds)) for w in seen] == [(LIMIT, 60)]
     now[0] += 60.0  # the first request leaves the window
     second.release(second.acquire())
+
+
+def _token_headers(used: int) -> dict[str, str]:
+    return {"x-rate-limit-api-token-max": "100", "x-rate-limit-api-token-remaining": str(100 - used),
+            "x-rate-limit-api-token-interval-ms": "10000"}
+
+
+def test_a_slow_answer_does_not_make_our_own_requests_look_like_another_apps() -> None:
+    now = [0.0]
+    pacer = RatePacer(90, 10.0, clock=lambda: now[0])
+    first = pacer.acquire()
+    now[0] = 0.1
+    pacer.release(first, _token_headers(used=1))
+    now[0] = 10.0
+    second = pacer.acquire()
+    now[0] = 10.2  # answered late (latency, a busy machine): Trello still counted the first when it answered
+    pacer.release(second, _token_headers(used=2))
+    assert pacer.allowance()["api-token"] == 100  # nobody else on the token: no share kept free
