@@ -10,7 +10,8 @@ main table; WorkLead runs in child processes exactly as there. The figures:
 - no-change syncs of sheets and boards seeded already linked (the sandbox's models written
   directly, so that 5,000 leads need no 7-minute first sync), and of a long-lived board with
   many archived cards: requests and peak memory;
-- watch with 10 s intervals and one sheet edit per round: Sheets reads per minute.
+- watch with 10 s intervals and one sheet edit per round: Sheets reads per minute (an hour is
+  simulated with every window and interval shortened alike: --watch-speedup).
 """
 from __future__ import annotations
 
@@ -197,23 +198,31 @@ def quiet_sync(leads: int, archived: int, latency_ms: float) -> Row:
 
 
 # -- watch -------------------------------------------------------------------------------------
-def watch(minutes: float, latency_ms: float, leads: int = 100) -> Row:
+def watch(minutes: float, latency_ms: float, speedup: float = 1.0, leads: int = 100) -> Row:
+    """`minutes` of `watch --interval 10` with one sheet edit per round, `speedup` times faster.
+
+    Faster means every window and wait shortened alike: the sandbox's limits (Sheets' minute,
+    Trello's 10 s), WorkLead's Sheets quota (SHEETS_QUOTA), the watch interval and the editor's
+    pace; only request latency and CPU time are not, so each round takes relatively longer than
+    it would and the reads per simulated minute are a little lower than at full length.
+    """
     rounds = max(1, int(minutes * 6))
+    minute = 60.0 / speedup
     with tempfile.TemporaryDirectory(prefix="worklead-watch-") as tmp:
         workdir = Path(tmp)
         seed_linked(workdir / "sandbox", leads, 0)
         server = Server(workdir / "sandbox")
-        env = _env(server, workdir)
+        env = {**_env(server, workdir), "SHEETS_QUOTA": f"60/{minute:g}"}
         try:
             _child(workdir, env, "sync")
             server.control("POST", "faults", {"latency_ms": latency_ms})
-            server.control("POST", "limits", {"enabled": True, "scale": 1})
+            server.control("POST", "limits", {"enabled": True, "scale": 1 / speedup})
             time.sleep(WINDOW_SECONDS)
             server.control("DELETE", "requests")
-            editor = SheetEditor(server, env)
+            editor = SheetEditor(server, env, every=10.0 / speedup)
             editor.start()
             started = time.monotonic()
-            proc = subprocess.run([sys.executable, str(REPO / "main.py"), "watch", "--interval", "10",
+            proc = subprocess.run([sys.executable, str(REPO / "main.py"), "watch", "--interval", f"{10 / speedup:g}",
                                    "--runs", str(rounds)], cwd=workdir, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
             wall = time.monotonic() - started
@@ -223,21 +232,23 @@ def watch(minutes: float, latency_ms: float, leads: int = 100) -> Row:
             server.stop()
     reads = sorted(e["time"] for e in log if e["service"] == "sheets" and e["method"] == "GET"
                    and e["path"].startswith("/v4/spreadsheets"))
-    peak = max((sum(1 for t in reads if start <= t < start + 60) for start in reads), default=0)
-    mean = len(reads) / (wall / 60.0) if wall else 0.0
+    peak = max((sum(1 for t in reads if start <= t < start + minute) for start in reads), default=0)
+    mean = len(reads) / (wall / minute) if wall else 0.0
     api = [e for e in log if e["path"] != "/token"]
     phase = Phase(name="watch", requests=len(api), wall=wall,
                   refused_429=sum(1 for e in log if e["status"] == 429), failed=int(proc.returncode != 0))
-    row = Row(f"watch --interval 10, {rounds} rounds ({minutes:g} min), one sheet edit per round", phase,
+    how = f", simulated {speedup:g} times faster" if speedup != 1 else ""
+    row = Row(f"watch --interval 10, {rounds} rounds ({minutes:g} min{how}), one sheet edit per round", phase,
               sheets_reads_per_minute=(float(peak), mean))
-    row.notes.append(f"exit code {proc.returncode}; {editor.edits} edits")
+    row.notes.append(f"exit code {proc.returncode}; {editor.edits} edits; {len(reads)} Sheets reads in "
+                     f"{rounds} rounds ({len(reads) / rounds:.2f} a round); {wall:.0f} s of wall time")
     return row
 
 
 class SheetEditor(Background):
     """A person editing the sheet every 10 s: one status cell written, no reads."""
 
-    def __init__(self, server: Server, env: dict[str, str]) -> None:
+    def __init__(self, server: Server, env: dict[str, str], every: float = 10.0) -> None:
         from clients.http import build_google_session
         from core.config import load_settings
 
@@ -245,10 +256,11 @@ class SheetEditor(Background):
         self._url = (f"https://sheets.googleapis.com/v4/spreadsheets/{server.settings['SPREADSHEET_ID']}"
                      "/values/Leads!D2")
         self.edits = 0
+        self._every = every
         super().__init__()
 
     def _run(self) -> None:
-        while not self._stop.wait(10.0 if self.edits else 1.0):
+        while not self._stop.wait(self._every if self.edits else min(1.0, self._every)):
             status = LIVE_STATUSES[self.edits % len(LIVE_STATUSES)]
             self._session.put(self._url, params={"valueInputOption": "RAW"}, json={"values": [[status]]})
             self.edits += 1
@@ -298,7 +310,7 @@ def run_pacing(args: argparse.Namespace) -> str:
         _done(rows)
     if args.watch_minutes:
         _step("watch")
-        rows.append(watch(args.watch_minutes, latency))
+        rows.append(watch(args.watch_minutes, latency, args.watch_speedup))
         _done(rows)
     return table(rows, latency)
 

@@ -2,7 +2,7 @@
 
     python bench/run.py [--sizes 100,1000,5000] [--latency-ms 50]
     python bench/run.py --sizes "" --pacing [--shared-size 1000] [--quiet-sizes 100,2000,5000]
-                        [--big-board 5000,50000] [--watch-minutes 2]
+                        [--big-board 5000,50000] [--watch-minutes 60] [--watch-speedup 10]
 
 For each size: a fresh sandbox in its own process (`python -m sandbox`), N leads seeded in the
 sheet, then three syncs, each in a fresh WorkLead process: the initial sync, a full sync with
@@ -283,6 +283,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--quiet-sizes", default="100,2000,5000", help="no-change syncs of linked leads")
     parser.add_argument("--big-board", default="5000,50000", help="open,archived cards of the long-lived board")
     parser.add_argument("--watch-minutes", type=float, default=2.0, help="minutes of watch at 10 s (0: skip)")
+    parser.add_argument("--watch-speedup", type=float, default=1.0,
+                        help="simulate the watch minutes this many times faster (limits, quota, interval alike)")
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child)

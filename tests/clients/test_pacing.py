@@ -126,12 +126,18 @@ def test_another_app_on_the_token_keeps_its_share_and_nothing_fails(sandbox: San
     assert shared < 20  # their share was seen and left free
 
 
+def quota_paced_sheet(sandbox: Sandbox, limits: dict[str, list[float]], quota: str) -> tuple[GoogleSheet, list[Wait]]:
+    """The sandbox's Sheets limits switched on, and a sheet client pacing to SHEETS_QUOTA=`quota`; the waits it says."""
+    sandbox.limits.configure({"enabled": True, "limits": limits})
+    seen: list[Wait] = []
+    sheet = GoogleSheet.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA=quota), RunControl(on_wait=seen.append))
+    sandbox.log.clear()
+    return sheet, seen
+
+
 def test_sheets_reads_wait_for_the_quota_instead_of_being_refused_and_the_wait_is_said(sandbox: Sandbox) -> None:
     # Sheets' 60 reads a minute per user, scaled to 3 per 3 s on both sides.
-    sandbox.limits.configure({"enabled": True, "limits": {"sheets_read": [3, 3.0]}})
-    seen: list[Wait] = []
-    sheet = GoogleSheet.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="3/3"), RunControl(on_wait=seen.append))
-    sandbox.log.clear()
+    sheet, seen = quota_paced_sheet(sandbox, {"sheets_read": [3, 3.0]}, "3/3")
     for _ in range(7):
         sheet.read()
     statuses = [e["status"] for e in api_requests(sandbox, "sheets")]
@@ -143,10 +149,7 @@ def test_a_sheets_refusal_without_retry_after_waits_for_the_window_to_free_not_a
         sandbox: Sandbox) -> None:
     # Google counts 2 reads per 2 s for this user; WorkLead believes it has 10 (another tool on the
     # same account, or another machine, spends the rest). Google's 429 carries no Retry-After.
-    sandbox.limits.configure({"enabled": True, "limits": {"sheets_read": [2, 2.0]}})
-    seen: list[Wait] = []
-    sheet = GoogleSheet.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="10/2"), RunControl(on_wait=seen.append))
-    sandbox.log.clear()
+    sheet, seen = quota_paced_sheet(sandbox, {"sheets_read": [2, 2.0]}, "10/2")
     for _ in range(3):
         sheet.read()
     reads = api_requests(sandbox, "sheets")
@@ -157,9 +160,7 @@ def test_a_sheets_refusal_without_retry_after_waits_for_the_window_to_free_not_a
 
 
 def test_a_refused_sheet_write_waits_for_the_window_then_reads_again_and_writes(sandbox: Sandbox) -> None:
-    sandbox.limits.configure({"enabled": True, "limits": {"sheets_write": [1, 2.0]}})
-    seen: list[Wait] = []
-    sheet = GoogleSheet.from_settings(sandbox_settings(sandbox, SHEETS_QUOTA="10/2"), RunControl(on_wait=seen.append))
+    sheet, seen = quota_paced_sheet(sandbox, {"sheets_write": [1, 2.0]}, "10/2")
     snapshot = sheet.read()
     sheet.write_cells([CellUpdate(snapshot.leads[0].row, "status", "CONTACTED")])
     sandbox.log.clear()

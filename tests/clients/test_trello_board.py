@@ -209,6 +209,14 @@ def long_lived_board(sandbox: Sandbox, board: TrelloBoard) -> tuple[list, Card]:
     return archived, open_card
 
 
+def deleted_card(sandbox: Sandbox, board: TrelloBoard) -> Card:
+    """A card made and then deleted in Trello (the request log cleared after)."""
+    card = board.create_card("TODO", "Follow-up: Gone", "Lead ID: 2")
+    trello_raw(sandbox, "DELETE", f"/cards/{card.id}")
+    sandbox.log.clear()
+    return card
+
+
 def pages(sandbox: Sandbox) -> list[str]:
     return [e["query"] for e in api_requests(sandbox) if e["path"].endswith("/cards/closed")]
 
@@ -242,9 +250,7 @@ def test_a_long_lived_board_is_read_in_bounded_answers_archived_cards_only_as_ne
 def test_a_few_archived_or_deleted_cards_are_looked_up_one_request_each_not_paged(sandbox: Sandbox,
                                                                                  board: TrelloBoard) -> None:
     archived, open_card = long_lived_board(sandbox, board)
-    deleted = board.create_card("TODO", "Follow-up: Gone", "Lead ID: 2")
-    trello_raw(sandbox, "DELETE", f"/cards/{deleted.id}")
-    sandbox.log.clear()
+    deleted = deleted_card(sandbox, board)
     snapshot = board.read(wanted={open_card.id, archived[0].id, deleted.id})
     assert {c.id: c.closed for c in snapshot.cards} == {open_card.id: False, archived[0].id: True}
     # The board, then one lookup per card not open: 404 says deleted. Paging the archive would take 4.
@@ -259,9 +265,7 @@ def test_a_few_archived_or_deleted_cards_are_looked_up_one_request_each_not_page
 def test_many_missing_cards_are_found_in_archive_pages_first_and_the_rest_looked_up(sandbox: Sandbox,
                                                                                    board: TrelloBoard) -> None:
     archived, _ = long_lived_board(sandbox, board)
-    deleted = board.create_card("TODO", "Follow-up: Gone", "Lead ID: 2")
-    trello_raw(sandbox, "DELETE", f"/cards/{deleted.id}")
-    sandbox.log.clear()
+    deleted = deleted_card(sandbox, board)
     newest = [card.id for card in archived[-22:]]  # the newest page holds 20 of them
     snapshot = board.read(wanted={*newest, deleted.id})
     assert {c.id for c in snapshot.cards if c.closed} == set(newest)
