@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 from cli.output import Printer
 from core.control import POLL, RunControl, StopRequested, on_ctrl_c
+from core.lease import LeaseHeldError
 from core.logger import current_log_file
 from core.plan import Kind
 from core.results import Outcome, SyncResult
@@ -68,7 +69,7 @@ def ctrl_c_stops(control: RunControl, announce: Callable[[], None]) -> Iterator[
 
     def announcer() -> None:
         while not done.is_set():
-            if control.wait_for_stop(POLL):
+            if control.wait_for_stop_request(POLL):
                 announce()
                 return
 
@@ -99,6 +100,9 @@ def run_and_report(printer: Printer, engine: SyncEngine, call: Callable[[SyncEng
         except (KeyboardInterrupt, StopRequested):
             printer.actions_done(outcomes.done, current_log_file())
             printer.stopped(outcomes.cards_made)
+            raise
+        except LeaseHeldError:  # another run took the pair mid-run: what this one did is still said
+            printer.actions_done(outcomes.done, current_log_file())
             raise
     printer.actions_done(outcomes.done, current_log_file())
     if result.dry_run:

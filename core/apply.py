@@ -183,7 +183,7 @@ class Executor:
         except (KeyboardInterrupt, LeaseHeldError):
             # A second Ctrl-C, or the lease lost: writes not yet started are dropped, those in flight end
             # within their request (every wait ends at the stop request), and the cards they made are linked.
-            self.control.request_stop()
+            self.control.halt()
             pool.shutdown(wait=True, cancel_futures=True)
             for future, a in futures.items():
                 if future not in handled and future.done() and not future.cancelled():

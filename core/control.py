@@ -50,6 +50,7 @@ class StopRequested(Exception):
 class RunControl:
     def __init__(self, on_wait: Optional[WaitReporter] = None) -> None:
         self._stop = threading.Event()
+        self._asked = threading.Event()  # the user asked (Ctrl-C), as opposed to the run halting itself
         self.on_wait = on_wait
 
     @property
@@ -57,15 +58,22 @@ class RunControl:
         return self._stop.is_set()
 
     def request_stop(self) -> None:
-        """Safe in a signal handler: it only sets an event (no logging, no printing)."""
+        """The user asked to stop. Safe in a signal handler: it only sets events (no logging, no printing)."""
+        self._asked.set()
         self._stop.set()
 
-    def wait_for_stop(self, seconds: float) -> bool:
-        return self._stop.wait(seconds)
+    def halt(self) -> None:
+        """Stop without the user asking (the lease was lost): every wait ends, and nobody says "Stopping"."""
+        self._stop.set()
+
+    def wait_for_stop_request(self, seconds: float) -> bool:
+        """True once the user asked to stop, within `seconds`."""
+        return self._asked.wait(seconds)
 
     def reset(self) -> None:
         """Ready for the next run (the menu runs several in one process)."""
         self._stop.clear()
+        self._asked.clear()
 
     def check(self) -> None:
         if self._stop.is_set():

@@ -18,6 +18,7 @@ from clients.google_sheet import LEASE_METADATA_ID, GoogleSheet
 from clients.trello_board import TrelloBoard
 from core.errors import LockHeldError
 from core.lease import Lease, _process_space
+from core.mapping import MappingStore
 from core.results import SyncResult
 from core.sync_logic import SyncEngine
 from tests.engine.conftest import World
@@ -148,3 +149,39 @@ def test_restore_while_another_machine_holds_the_pair_appends_nothing_then_holds
     append = next(i for i, (m, p) in enumerate(log) if m == "POST" and p.endswith(":append"))
     assert take < next(i for i, (m, p) in enumerate(log) if m == "GET" and "/values/" in p) < append, log
     assert log[-1][0] == "POST" and log[-1][1].endswith(":batchUpdate"), "the lease is released last"
+
+
+def test_lease_taken_over_mid_run_stops_without_a_ctrl_c_message_and_says_what_was_done(world: World):
+    from cli.actionlog import run_and_report
+    from tests.cli.conftest import add_leads
+    from tests.cli.test_output import plain_printer
+
+    add_leads(world.sandbox, 60)  # 69 cards to make: twelve rounds of card writes
+    requests.post(f"{world.sandbox.url}/_sandbox/faults", json={"latency_ms": 200}, timeout=5,
+                  headers=world.sandbox.control_headers()).raise_for_status()
+    engine = world.engine()
+    engine.settings = dataclasses.replace(engine.settings, lease_seconds=0.9)
+
+    def take_over() -> None:  # another machine's run takes the pair while this one writes cards
+        sheet = GoogleSheet.from_settings(world.settings)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            value = sheet.lease_value()
+            if value and any(e["method"] == "POST" and e["path"] == "/1/cards" for e in world.requests()):
+                other = Lease("sales-laptop", 4242, time.time(), time.time() + 600, "beef").value
+                if sheet.replace_lease(value, other):
+                    return  # else the run renewed it just then: try again
+            time.sleep(0.02)
+
+    thief = threading.Thread(target=take_over)
+    thief.start()
+    printer, out = plain_printer()
+    with pytest.raises(LockHeldError) as lost:
+        run_and_report(printer, engine, lambda e: e.full_sync())
+    thief.join()
+    text = out.getvalue()
+    assert lost.value.exit_code == 3 and "another sync took it" in lost.value.message
+    assert "Stopping" not in text and "Ctrl-C" not in text, text
+    assert "Created a card for " in text, text  # what was done before the stop is said
+    linked = {link.card_id for link in MappingStore(world.data_dir / "mapping.json").load().links.values()}
+    assert {c.id for c in world.cards()} <= linked  # every card made is linked: the next run adopts, not duplicates
