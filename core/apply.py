@@ -99,19 +99,30 @@ class Executor:
             raise
         except KeyboardInterrupt:
             # A second Ctrl-C, wherever it lands: the cards made so far stay linked, and the file whole.
-            self.mapping.save(self.state)
+            self._save_through_ctrl_c()
             raise
         except StopRequested:
             self.result.interrupted = True
         if self.result.interrupted:
             # Stopped at any step: the cards made are linked; what is left waits for the next run.
-            self.mapping.save(self.state)
+            self._save_through_ctrl_c()
             return
         self._record_links()
         self.state.last_sync = now_iso()
         if self.result.unknown_target is None:  # a lookup that found nothing is not a sync
             self.state.sync_count += 1
         self.mapping.save(self.state)
+
+    def _save_through_ctrl_c(self) -> None:
+        """Save the links even if Ctrl-C is pressed (again) meanwhile: it waits for the file, then stops the run.
+
+        Once the card writes are over the CLI's own handler takes Ctrl-C again and raises at once, which
+        inside the save left no mapping file at all, so the cards made were linked nowhere.
+        """
+        with _interrupt_at_safe_points(self.control) as interrupted:
+            self.mapping.save(self.state)
+        if interrupted.is_set():
+            raise KeyboardInterrupt
 
     def _report(self, a: Action, error: Optional[str] = None, card_id: Optional[str] = None) -> None:
         if error is None:
