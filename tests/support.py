@@ -1,5 +1,24 @@
 """Helpers shared by every test folder: sandboxes that start fast, retries that do not wait,
-`python main.py` run in this process or as its own."""
+`python main.py` run in this process or as its own.
+
+Keeping the suite fast (the README's command runs in under two minutes on two cores without the
+browser tests; it waits far more than it computes, so a new wait shows at once):
+- Run `python main.py` with `run_in_process`; a process of its own (`run_subprocess`, `spawned`,
+  pexpect) only where the test needs one: signals, kills, a lock or a server held by another process,
+  start-up code, a terminal. Each start costs half a second of CPU.
+- Never wait on a real window. Trello's answers announce 100 requests per 10 s and the client paces
+  by them even while the sandbox's limits are off: runs of more than ~90 Trello requests switch the
+  limits on with a short window (`POST /_sandbox/limits {"enabled": true, "scale": 0.02}`, as the
+  reliability rig does). Sheets' 60 a minute is counted in `sheets_quota.json` beside the mapping file:
+  give every run and helper a folder of the test's own (MAPPING_FILE), and `SHEETS_QUOTA` when a test
+  means to cross that window.
+- Faults that are retried answer with `retry_after` 0 (or a fraction of a second) unless the wait is the
+  point; in-process runs and the engine and client fixtures back off for hundredths of a second.
+- To hold a run mid-way (a lock held, Ctrl-C during a wait), make it wait on something the test
+  controls (a refused request, then SIGSTOP), never on latency long enough for a busy machine.
+- Use only as many leads as the behaviour needs; keep the hundreds where the count is the point.
+- Tests marked `slow` are scheduled first (tests/conftest.py), so a long one never runs alone at the end.
+"""
 from __future__ import annotations
 
 import contextlib

@@ -39,6 +39,9 @@ class ServedSandbox:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
+        # Where the helpers' own WorkLead files go (the Sheets quota count sits beside the mapping):
+        # a folder per test (see `sb`), so that no test's requests count against the next one's minute.
+        self.scratch = data_dir.parent / "helpers"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(data_dir)],
             cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -83,7 +86,8 @@ class ServedSandbox:
         sys.path.insert(0, str(REPO))
         from core.config import load_settings
 
-        return load_settings(env=self.settings, env_file=None)
+        return load_settings(env={**self.settings, "MAPPING_FILE": str(self.scratch / "mapping.json")},
+                             env_file=None)
 
     def spreadsheet(self) -> gspread.Spreadsheet:
         from clients.http import gspread_client
@@ -121,9 +125,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSandbox]:
 
 
 @pytest.fixture
-def sb(served: ServedSandbox) -> ServedSandbox:
+def sb(served: ServedSandbox, tmp_path: Path) -> ServedSandbox:
     """The shared sandbox, back to its demo data with no faults or limits."""
     served.reset(seed=True)
+    served.scratch = tmp_path / "helpers"
     return served
 
 

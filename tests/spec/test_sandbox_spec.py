@@ -54,7 +54,7 @@ def test_main_sandbox_prints_and_writes_every_setting(tmp_path: Path) -> None:
         proc.wait(timeout=10)
 
 
-def test_any_gspread_and_trello_script_works_through_the_session_factory(sb: ServedSandbox) -> None:
+def test_any_gspread_and_trello_script_works_through_the_session_factory(sb: ServedSandbox, tmp_path: Path) -> None:
     script = f"""
 import sys; sys.path.insert(0, {str(REPO)!r})
 import gspread, trello
@@ -66,8 +66,9 @@ board = trello.TrelloClient(s.trello_api_key, token=s.trello_token,
                             http_service=build_trello_session(s)).get_board(s.trello_board_id)
 print(sheet.row_values(1), sorted(l.name for l in board.list_lists()))
 """
-    out = subprocess.run([sys.executable, "-c", script], env=clean_env(), capture_output=True, text=True,
-                         timeout=60)
+    # Run from a folder of its own: the session keeps its Sheets quota count under data/ there.
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=clean_env(), capture_output=True,
+                         text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "'trello_card_id'" in out.stdout and "'IN_PROGRESS'" in out.stdout
 
