@@ -7,7 +7,7 @@ browser tests; it waits far more than it computes, so a new wait shows at once):
   pexpect) only where the test needs one: signals, kills, a lock or a server held by another process,
   start-up code, a terminal. Each start costs half a second of CPU.
 - Never wait on a real window. Trello's answers announce 100 requests per 10 s and the client paces
-  by them even while the sandbox's limits are off: runs of more than ~90 Trello requests switch the
+  by them even while the sandbox's limits are off: runs of more than 100 Trello requests switch the
   limits on with a short window (`POST /_sandbox/limits {"enabled": true, "scale": 0.02}`, as the
   reliability rig does). Sheets' 60 a minute is counted in `sheets_quota.json` beside the mapping file:
   give every run and helper a folder of the test's own (MAPPING_FILE), and `SHEETS_QUOTA` when a test
