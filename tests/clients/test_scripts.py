@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from clients.http import gspread_client, trello_client
 from core.config import load_settings
 from sandbox import Sandbox
 
 
-def test_a_plain_gspread_and_py_trello_script_runs_on_the_sandbox_env_file(sandbox: Sandbox) -> None:
+def test_a_plain_gspread_and_py_trello_script_runs_on_the_sandbox_env_file(
+        sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a script's folder: the session keeps its Sheets quota count under data/ there
     # Only the settings file the sandbox writes: the script changes nothing but where it points.
     settings = load_settings(env={}, env_file=Path(sandbox.data_dir) / "sandbox.env")
 
