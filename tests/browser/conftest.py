@@ -199,9 +199,10 @@ class Page:
 
 
 @pytest.fixture
-def page(demo: DemoServer, driver: Any) -> Page:
+def page(demo: DemoServer, driver: Any, tmp_path: Path) -> Page:
     """The web view on fresh demo data: twelve leads, no cards yet."""
     demo.control("POST", "reset", {"seed": True})
+    demo.scratch = tmp_path / "helpers"
     driver.get(demo.web_url)
     view = Page(driver, demo)
     view.wait(lambda: len(view.rows()) == 13, "the twelve demo leads")

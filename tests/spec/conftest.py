@@ -37,11 +37,15 @@ def read_env_file(path: Path) -> dict[str, str]:
 class ServedSandbox:
     """A `python -m sandbox` process and the settings it wrote."""
 
+    # Where the helpers' own WorkLead files go (the Sheets quota's count sits beside the mapping):
+    # a folder of each test's own (see `sb`), never the repository's data/.
+    scratch: Optional[Path] = None
+    # The helpers stand for a person and other tools on the sheet, polling it at times: they are not
+    # held to WorkLead's pace of Google's 60 reads a minute (a test that means the quota sets limits).
+    HELPER_SHEETS_QUOTA = "6000/60"
+
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        # Where the helpers' own WorkLead files go (the Sheets quota count sits beside the mapping):
-        # a folder per test (see `sb`), so that no test's requests count against the next one's minute.
-        self.scratch = data_dir.parent / "helpers"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "--port", "0", "--data-dir", str(data_dir)],
             cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -86,8 +90,9 @@ class ServedSandbox:
         sys.path.insert(0, str(REPO))
         from core.config import load_settings
 
-        return load_settings(env={**self.settings, "MAPPING_FILE": str(self.scratch / "mapping.json")},
-                             env_file=None)
+        scratch = self.scratch or self.data_dir.parent / "helpers"
+        return load_settings(env={**self.settings, "MAPPING_FILE": str(scratch / "mapping.json"),
+                                  "SHEETS_QUOTA": self.HELPER_SHEETS_QUOTA}, env_file=None)
 
     def spreadsheet(self) -> gspread.Spreadsheet:
         from clients.http import gspread_client
