@@ -177,9 +177,15 @@ class Page:
     def press(self, button_id: str) -> None:
         from selenium.webdriver.common.by import By
 
-        button = self.wait(lambda: self.driver.find_element(By.ID, button_id).is_enabled()
-                           and self.driver.find_element(By.ID, button_id), f"the {button_id} button enabled")
-        button.click()
+        def click_when_enabled() -> bool:
+            # Found afresh each time: a live redraw may replace the button between a look and the click.
+            button = self.driver.find_element(By.ID, button_id)
+            if not button.is_enabled():
+                return False
+            button.click()
+            return True
+
+        self.wait(click_when_enabled, f"the {button_id} button pressed")
 
     def run_head(self) -> str:
         return str(self.js("return document.querySelector('#run-log .run-head')?.textContent || ''"))
