@@ -244,7 +244,10 @@ class _Planner:
         if by_column is not None and by_column.id not in self.claimed and by_column.lead_id in (None, lead_id):
             self.claimed.add(by_column.id)
             return Found(by_column, FoundBy.COLUMN)
-        candidates = [c for c in self.by_marker.get(lead_id, []) if c.id not in self.claimed]
+        # An archived card may be a deleted lead's whose id a new row now carries (ids are reused):
+        # it is adopted only when it names this row's person, or the new lead would never get a card.
+        candidates = [c for c in self.by_marker.get(lead_id, [])
+                      if c.id not in self.claimed and (not c.closed or _same_person(c, lead))]
         if candidates:
             self.claimed.add(candidates[0].id)
             return Found(candidates[0], FoundBy.MARKER)

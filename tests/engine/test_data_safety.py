@@ -265,3 +265,18 @@ def test_ids_with_spaces_and_unicode_get_no_second_card_after_the_links_are_lost
     result = empty_world.engine().full_sync()
     assert result.created == 0 and len(empty_world.cards()) == len(ids), result.messages
     assert all(empty_world.row(i)[CARD_ID] == empty_world.card_for(i).id for i in ids)
+
+
+def test_a_new_row_typed_with_a_deleted_leads_id_gets_its_own_card_not_the_old_archived_one(world: World):
+    synced(world)
+    last = max(world.rows(), key=lambda r: int(r[0]) if r[0].isdigit() else 0)
+    old_card = world.card_for(last[0])
+    world.delete_row(last[0])
+    assert world.engine().full_sync().archived == 1 and world.card_for(last[0]).closed
+    # A new person typed in under the freed id (the highest id plus one, by hand, is the deleted lead's).
+    world.set_rows([r for r in world.rows() if r[0]] + [[last[0], "Noah Berg", "noah@berg.io", "NEW", "web", ""]])
+    result = world.engine().full_sync()
+    assert result.created == 1, result.messages
+    new_card = next(c for c in world.cards() if c.name.endswith("Noah Berg"))
+    assert world.rows()[-1][CARD_ID] == new_card.id != old_card.id
+    assert MappingStore(world.data_dir / "mapping.json").load().links[last[0]].card_id == new_card.id
