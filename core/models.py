@@ -92,6 +92,11 @@ class StatusMap:
         value = raw.strip().upper()
         return value if value in STATUSES else None
 
+    @staticmethod
+    def effective(raw: str) -> Optional[str]:
+        """The status a row stands for: a blank one is NEW; None when it is not one of ours."""
+        return StatusMap.canonical(raw) if raw.strip() else "NEW"
+
     @property
     def list_names(self) -> list[str]:
         return [self.to_list[s] for s in STATUSES]

@@ -16,7 +16,7 @@ from core.errors import BadLayoutError
 from core.lease import PairLease
 from core.logger import FILE_ONLY
 from core.mapping import MappingState, MappingStore
-from core.models import BoardSnapshot, Lead, Link, SheetSnapshot, StatusMap
+from core.models import BoardSnapshot, Link, SheetSnapshot, StatusMap
 from core.plan import Mode, Plan, PlanOptions
 from core.planner import plan
 from core.results import Subject, SyncResult
@@ -129,9 +129,6 @@ def log_plan(p: Plan) -> None:
 
 def _card_candidates(sheet: SheetSnapshot, links: dict[str, Link]) -> set[str]:
     """Ids of leads with no link and no card id that would get a card (not LOST, not an unknown status)."""
-    def gets_card(lead: Lead) -> bool:
-        status = StatusMap.canonical(lead.status) if lead.status.strip() else "NEW"
-        return status not in (None, "LOST")
-
     return {lead.id.strip() for lead in sheet.leads
-            if lead.id.strip() and lead.id.strip() not in links and not lead.card_id.strip() and gets_card(lead)}
+            if lead.id.strip() and lead.id.strip() not in links and not lead.card_id.strip()
+            and StatusMap.effective(lead.status) not in (None, "LOST")}

@@ -112,7 +112,7 @@ class SyncEngine:
         for lead in sheet.leads:
             if not lead.id.strip() and not lead.name.strip():
                 continue
-            status = StatusMap.canonical(lead.status) or (lead.status.strip() or "NEW")
+            status = StatusMap.effective(lead.status) or lead.status.strip()
             entry = counts.setdefault(status, [0, 0])
             entry[0] += 1
             entry[1] += lead.id.strip() in linked
