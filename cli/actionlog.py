@@ -16,7 +16,6 @@ from typing import Callable, Iterator
 
 from cli.output import Printer
 from core.control import POLL, RunControl, StopRequested, on_ctrl_c
-from core.lease import LeaseHeldError
 from core.logger import current_log_file
 from core.plan import Kind
 from core.results import Outcome, SyncResult
@@ -97,12 +96,12 @@ def run_and_report(printer: Printer, engine: SyncEngine, call: Callable[[SyncEng
         try:
             with ctrl_c_stops(engine.control, printer.progress.stopping):
                 result = call(engine)
-        except (KeyboardInterrupt, StopRequested):
+        except BaseException as exc:
+            # A run that ends early (Ctrl-C, another run taking the pair, a service gone) still says
+            # what it did before; the error itself is said by the caller.
             printer.actions_done(outcomes.done, current_log_file())
-            printer.stopped(outcomes.cards_made)
-            raise
-        except LeaseHeldError:  # another run took the pair mid-run: what this one did is still said
-            printer.actions_done(outcomes.done, current_log_file())
+            if isinstance(exc, (KeyboardInterrupt, StopRequested)):
+                printer.stopped(outcomes.cards_made)
             raise
     printer.actions_done(outcomes.done, current_log_file())
     if result.dry_run:
